@@ -1,0 +1,24 @@
+/** Error codes of SPEC §3/§4 (and the extra input-validation codes of this package). */
+export type RealtimeErrorCode =
+  | 'no_channels'
+  | 'invalid_channel'
+  | 'invalid_message'
+  | 'invalid_digest'
+  | 'registry_unavailable'
+  | 'bad_request'
+  | 'unknown_action'
+  | 'unauthorized'
+  | 'rate_limited'
+  | 'handler_error'
+  | (string & {});
+
+/** An error with a stable machine-readable `code`, passed on to clients in error frames. */
+export class RealtimeError extends Error {
+  constructor(
+    readonly code: RealtimeErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RealtimeError';
+  }
+}

@@ -1,0 +1,182 @@
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Subject, type Subscription } from 'rxjs';
+import { isWildcard, wildcardPattern } from '../channels';
+import type { RealtimeEvent } from '../interfaces/realtime-event';
+import { REALTIME_REGISTRY } from '../realtime.constants';
+import { RealtimeStatsCounter } from '../realtime-stats.counter';
+import type { RealtimeRegistry, RegistryEvent } from '../registry/realtime-registry';
+import { pushFrame, TEXT_FRAME } from './frames';
+import { LocalView, type RealtimeConnection } from './realtime-connection';
+
+const OPEN = 1; // WebSocket.OPEN
+
+/**
+ * The local side of the registry: client views held by this instance, the index
+ * channel -> connections, and the fan-out. It consumes the registry's event stream.
+ */
+@Injectable()
+export class ConnectionHub implements OnModuleDestroy {
+  readonly instanceId = randomUUID();
+  readonly events = new Subject<RealtimeEvent>();
+  private readonly views = new Map<string, LocalView>();
+  private readonly index = new Map<string, Set<RealtimeConnection>>();
+  private readonly connections = new Set<RealtimeConnection>();
+  private readonly subscription: Subscription;
+
+  constructor(
+    @Inject(REALTIME_REGISTRY) private readonly registry: RealtimeRegistry,
+    private readonly stats: RealtimeStatsCounter,
+  ) {
+    this.subscription = registry.events$.subscribe((event) => this.onRegistryEvent(event));
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  get channelCount(): number {
+    return this.index.size;
+  }
+
+  get inertCount(): number {
+    let inert = 0;
+    for (const connection of this.connections) if (connection.inert) inert++;
+    return inert;
+  }
+
+  /**
+   * A valid handshake is about to complete: reserve the view, then load its
+   * subscriptions from the registry, so they are in effect before the client sees
+   * the socket open (SPEC §6.2). Events for the view that arrive meanwhile are kept.
+   */
+  async open(digest: string): Promise<LocalView> {
+    let view = this.views.get(digest);
+    if (!view) {
+      view = new LocalView(digest);
+      this.views.set(digest, view);
+    }
+    view.opening++;
+    try {
+      const channels = await this.registry.attach(digest);
+      for (const channel of channels) view.channels.add(channel);
+      return view;
+    } catch (error) {
+      view.opening--;
+      this.dropIfEmpty(view);
+      throw error;
+    }
+  }
+
+  /** The handshake of a view opened with `open` did not turn into a connection. */
+  abandon(view: LocalView): void {
+    view.opening--;
+    this.registry.detach(view.digest);
+    this.dropIfEmpty(view);
+  }
+
+  add(connection: RealtimeConnection): void {
+    this.connections.add(connection);
+    const view = connection.view;
+    if (!view) return;
+    view.opening--;
+    view.connections.add(connection);
+    for (const channel of view.channels) this.indexAdd(channel, connection);
+    this.events.next({ type: 'connect', digest: view.digest, connectionId: connection.connectionId as string, instanceId: this.instanceId });
+  }
+
+  remove(connection: RealtimeConnection): void {
+    if (!this.connections.delete(connection)) return;
+    const view = connection.view;
+    if (!view) return;
+    view.connections.delete(connection);
+    for (const channel of view.channels) this.indexDelete(channel, connection);
+    this.registry.detach(view.digest);
+    this.dropIfEmpty(view);
+    this.events.next({ type: 'disconnect', digest: view.digest, connectionId: connection.connectionId as string, instanceId: this.instanceId });
+  }
+
+  onModuleDestroy(): void {
+    this.subscription.unsubscribe();
+    this.events.complete();
+  }
+
+  private onRegistryEvent(event: RegistryEvent): void {
+    switch (event.type) {
+      case 'push':
+        this.deliver(event.channel, event.json);
+        break;
+      case 'direct': {
+        const view = this.views.get(event.digest);
+        if (view && view.connections.size > 0) this.write(view.connections, pushFrame(event.channel, event.json));
+        break;
+      }
+      case 'subscribe': {
+        const view = this.views.get(event.digest);
+        if (!view) return;
+        for (const channel of event.channels) {
+          if (view.channels.has(channel)) continue;
+          view.channels.add(channel);
+          for (const connection of view.connections) this.indexAdd(channel, connection);
+        }
+        break;
+      }
+      case 'unsubscribe': {
+        const view = this.views.get(event.digest);
+        if (!view) return;
+        for (const channel of event.channels) {
+          if (!view.channels.delete(channel)) continue;
+          for (const connection of view.connections) this.indexDelete(channel, connection);
+        }
+        break;
+      }
+    }
+  }
+
+  /** Fan-out: one frame per matching channel, the same buffer written to each connection. */
+  private deliver(channel: string, json: string): void {
+    if (!isWildcard(channel)) {
+      const connections = this.index.get(channel);
+      if (connections !== undefined) this.write(connections, pushFrame(channel, json));
+      return;
+    }
+    const pattern = wildcardPattern(channel);
+    for (const [name, connections] of this.index) {
+      if (pattern.test(name)) this.write(connections, pushFrame(name, json));
+    }
+  }
+
+  private write(connections: Set<RealtimeConnection>, frame: Buffer): void {
+    let written = 0;
+    let dropped = 0;
+    for (const connection of connections) {
+      const ws = connection.ws;
+      if (ws.readyState === OPEN) {
+        ws.send(frame, TEXT_FRAME);
+        written++;
+      } else {
+        dropped++;
+      }
+    }
+    this.stats.messagesOut += written;
+    this.stats.framesDropped += dropped;
+  }
+
+  private indexAdd(channel: string, connection: RealtimeConnection): void {
+    let set = this.index.get(channel);
+    if (!set) {
+      set = new Set();
+      this.index.set(channel, set);
+    }
+    set.add(connection);
+  }
+
+  private indexDelete(channel: string, connection: RealtimeConnection): void {
+    const set = this.index.get(channel);
+    if (set && set.delete(connection) && set.size === 0) this.index.delete(channel);
+  }
+
+  private dropIfEmpty(view: LocalView): void {
+    if (view.opening === 0 && view.connections.size === 0 && this.views.get(view.digest) === view) this.views.delete(view.digest);
+  }
+}

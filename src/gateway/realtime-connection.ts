@@ -1,0 +1,32 @@
+import type { IncomingMessage } from 'node:http';
+import type { WebSocket } from 'ws';
+import { kConnection } from '../realtime.constants';
+import type { RealtimeSocket } from '../http/realtime-socket';
+
+/** The connections of one client view (digest) on this instance. */
+export class LocalView {
+  readonly channels = new Set<string>();
+  readonly connections = new Set<RealtimeConnection>();
+  /** Handshakes that attached to the registry but have not opened yet. */
+  opening = 0;
+  constructor(readonly digest: string) {}
+}
+
+/** One accepted WebSocket. `view` is null for an inert connection (SPEC §5). */
+export class RealtimeConnection {
+  constructor(
+    readonly ws: WebSocket,
+    readonly request: IncomingMessage,
+    readonly connectionId: string | null,
+    readonly view: LocalView | null,
+    /** The socket context handlers see; null for inert connections. */
+    readonly socket: RealtimeSocket | null,
+  ) {
+    // Marks the socket as ours and lets @Socket() find the context from the ws client.
+    (ws as unknown as { [kConnection]: RealtimeConnection })[kConnection] = this;
+  }
+
+  get inert(): boolean {
+    return this.view === null;
+  }
+}

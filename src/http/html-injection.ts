@@ -1,0 +1,16 @@
+import { BODY_ATTRIBUTE } from '../realtime.constants';
+
+const BODY_TAG = /<body(?=[\s>/])/i;
+
+/** Adds `data-socket-connection-id="<id>"` to the first `<body` tag (ids are URL-safe: no escaping needed). */
+export function injectConnectionId(html: string, connectionId: string): string {
+  const match = BODY_TAG.exec(html);
+  if (!match) return html;
+  const at = match.index + 5;
+  return `${html.slice(0, at)} ${BODY_ATTRIBUTE}="${connectionId}"${html.slice(at)}`;
+}
+
+/** Whether a response about to be sent is HTML (Express sends strings as HTML when no type is set). */
+export function isHtmlResponse(contentType: unknown): boolean {
+  return contentType === undefined || (typeof contentType === 'string' && contentType.toLowerCase().includes('text/html'));
+}

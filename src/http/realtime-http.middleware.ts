@@ -1,0 +1,48 @@
+import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
+import { kRealtimeService, REALTIME_OPTIONS } from '../realtime.constants';
+import type { ResolvedRealtimeOptions } from '../realtime.options';
+import { RealtimeService } from '../realtime.service';
+import { injectConnectionId, isHtmlResponse } from './html-injection';
+import type { RealtimeRequest } from './socket-resolver';
+
+type ExpressLikeResponse = ServerResponse & { send?: (body?: unknown) => unknown; locals?: Record<string, unknown> };
+
+/**
+ * Runs for every HTTP route of the app: makes the request's socket context reachable
+ * (`@Socket()`), exposes `res.locals.socketConnectionId` to templates, and injects the
+ * id into HTML bodies sent as strings, with `res.send`, or rendered by `@Render`
+ * (Express's `res.render` ends in `res.send`).
+ */
+@Injectable()
+export class RealtimeHttpMiddleware implements NestMiddleware {
+  constructor(
+    private readonly realtime: RealtimeService,
+    @Inject(REALTIME_OPTIONS) private readonly options: ResolvedRealtimeOptions,
+  ) {}
+
+  use(req: RealtimeRequest & { [kRealtimeService]?: RealtimeService }, res: ExpressLikeResponse, next: () => void): void {
+    req[kRealtimeService] = this.realtime;
+    const realtime = this.realtime;
+    if (res.locals && !Object.hasOwn(res.locals, 'socketConnectionId')) {
+      // Lazy, so JSON APIs that never render do not get a key cookie they did not ask for.
+      Object.defineProperty(res.locals, 'socketConnectionId', {
+        enumerable: true,
+        configurable: true,
+        get: () => realtime.socket(req).connectionId,
+      });
+    }
+    const send = res.send;
+    if (this.options.injectConnectionId && typeof send === 'function') {
+      let injected = false;
+      res.send = function (this: ExpressLikeResponse, body?: unknown) {
+        if (!injected && typeof body === 'string' && body.includes('<body') && isHtmlResponse(this.getHeader('Content-Type'))) {
+          injected = true;
+          body = injectConnectionId(body, realtime.socket(req).connectionId);
+        }
+        return send.call(this, body);
+      };
+    }
+    next();
+  }
+}

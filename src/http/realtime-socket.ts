@@ -1,0 +1,42 @@
+import type { ChannelArgs } from '../channels';
+
+/** What a RealtimeSocket needs from the service; kept narrow to avoid an import cycle. */
+export interface SocketBackend {
+  subscribe(digest: string, channels: ChannelArgs): Promise<void>;
+  unsubscribe(digest: string, channels: ChannelArgs): Promise<void>;
+  push(message: unknown, ...channels: ChannelArgs): Promise<void>;
+  sendTo(digest: string, message: unknown, channel: string): Promise<void>;
+}
+
+/** The socket context of one request: one client view (SPEC §3). Cheap to create. */
+export class RealtimeSocket {
+  constructor(
+    /** The id of this client view. */
+    readonly connectionId: string,
+    /** Its digest: the key its subscriptions are stored under. */
+    readonly digest: string,
+    /** True when the request came over the socket (`call-route`). */
+    readonly viaSocket: boolean,
+    private readonly backend: SocketBackend,
+  ) {}
+
+  /** Subscribes this client view; in effect for its live connections before it resolves. */
+  subscribe(...channels: ChannelArgs): Promise<void> {
+    return this.backend.subscribe(this.digest, channels);
+  }
+
+  /** Unsubscribes this client view; its live connections stop receiving before it resolves. */
+  unsubscribe(...channels: ChannelArgs): Promise<void> {
+    return this.backend.unsubscribe(this.digest, channels);
+  }
+
+  /** Same as `RealtimeService.push`. */
+  push(message: unknown, ...channels: ChannelArgs): Promise<void> {
+    return this.backend.push(message, ...channels);
+  }
+
+  /** Targeted push to this client view only. */
+  send(message: unknown, channel: string): Promise<void> {
+    return this.backend.sendTo(this.digest, message, channel);
+  }
+}

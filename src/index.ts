@@ -1,0 +1,11 @@
+export { RealtimeModule } from './realtime.module';
+export type { RealtimeModuleAsyncOptions, RealtimeOptionsFactory } from './realtime.module';
+export type { RealtimeModuleOptions, RealtimeCookieOptions, OriginPredicate } from './realtime.options';
+export { RealtimeService } from './realtime.service';
+export { RealtimeSocket } from './http/realtime-socket';
+export { Socket, SocketConnectionId } from './http/socket.decorators';
+export { RealtimeWsAdapter } from './gateway/realtime-ws.adapter';
+export { RealtimeError } from './exceptions/realtime.error';
+export type { RealtimeErrorCode } from './exceptions/realtime.error';
+export type { RealtimeMessage } from './handlers/message-dispatcher';
+export type { RealtimeEvent, RealtimeStats } from './interfaces';

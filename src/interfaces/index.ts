@@ -1,0 +1,2 @@
+export * from './realtime-event';
+export * from './realtime-stats';

@@ -1,0 +1,20 @@
+/** Counters of one app instance since boot, from `RealtimeService.stats()`. */
+export interface RealtimeStats {
+  instanceId: string;
+  /** Open WebSocket connections, inert ones included. */
+  connections: number;
+  /** Open connections whose id/key pair was not issued: they receive nothing. */
+  inertConnections: number;
+  /** Channels with at least one local subscriber. */
+  channels: number;
+  /** Request frames received. */
+  messagesIn: number;
+  /** Frames written to sockets: pushes, replies and errors. */
+  messagesOut: number;
+  /** Push frames not written because their connection was closing. */
+  framesDropped: number;
+  /** Connections closed with 4000 because their outbound buffer was full. */
+  slowConsumerCloses: number;
+  /** Handshakes refused, by reason. */
+  rejections: Record<string, number>;
+}

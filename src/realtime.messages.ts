@@ -1,0 +1,38 @@
+// Every user-facing error and log string lives here, so wording stays consistent.
+
+export const optionError = (option: string, problem: string) =>
+  `RealtimeModule: option "${option}" ${problem}`;
+
+export const MISSING_SECRET = (reason: string) =>
+  optionError(
+    'secret',
+    `is required ${reason}: pass the same long random string (at least 32 characters) to every instance, e.g. secret: process.env.REALTIME_SECRET`,
+  );
+
+export const DEV_SECRET_WARNING =
+  'No "secret" configured: using a random per-process secret. Connection ids will not survive a restart and cannot be shared between instances. Set "secret" in production.';
+
+export const REDIS_NOT_AVAILABLE = optionError(
+  'registry',
+  `is "redis", but the Redis registry is not part of this version yet; use registry: 'memory'`,
+);
+
+export const ADAPTER_MISSING =
+  'RealtimeModule: the realtime gateway is not served by RealtimeWsAdapter. Add `app.useWebSocketAdapter(new RealtimeWsAdapter(app))` in main.ts before app.listen().';
+
+export const MIDDLEWARE_MISSING =
+  'RealtimeModule: this request did not pass through the realtime middleware. Import RealtimeModule.forRoot() in the app module; @Socket() works in HTTP controllers of that app.';
+
+export const NO_CHANNELS = 'at least one channel is required';
+export const INVALID_CHANNEL = 'a channel must be a non-empty string';
+export const INVALID_MESSAGE = 'the message must be a JSON value (string, number, boolean, array, object or null)';
+export const INVALID_DIGEST = 'a digest must be a string returned by RealtimeSocket.digest';
+
+export const FRAME_BINARY = 'binary frames are not supported; send JSON text';
+export const FRAME_NOT_JSON = 'the frame is not valid JSON';
+export const FRAME_NOT_OBJECT = 'the frame must be a JSON object';
+export const FRAME_BAD_ID = '"id" must be a string or a finite number';
+export const FRAME_BAD_ACTION = '"action" must be a non-empty string';
+export const UNAUTHORIZED = 'this connection is not authorized';
+export const UNKNOWN_ACTION = (action: string) =>
+  `no handler for action "${action.length > 100 ? action.slice(0, 100) + '…' : action}"`;

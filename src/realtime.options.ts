@@ -1,0 +1,223 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { MISSING_SECRET, optionError, REDIS_NOT_AVAILABLE } from './realtime.messages';
+
+/** Decides whether a cross-origin handshake is allowed. */
+export type OriginPredicate = (origin: string, request: IncomingMessage) => boolean;
+
+/** Options of the socket-key cookie (SPEC §2, §5). */
+export interface RealtimeCookieOptions {
+  /** Cookie name. Default `realtime_key`. */
+  name?: string;
+  /** `true`, `false`, or `'auto'` (Secure when the request came over HTTPS). Default `'auto'`. */
+  secure?: boolean | 'auto';
+  /** Default `'lax'`. */
+  sameSite?: 'lax' | 'strict' | 'none';
+  /** Default `/`. */
+  path?: string;
+  /** Lifetime in milliseconds; `0` makes it a session cookie. Default 365 days. */
+  maxAge?: number;
+}
+
+/** Options of `RealtimeModule.forRoot()` (SPEC §3, §5, §6, §7). */
+export interface RealtimeModuleOptions {
+  /** WebSocket path on the HTTP server's port. Default `/`. */
+  path?: string;
+  /** Server secret shared by all instances (at least 32 characters). */
+  secret?: string;
+  /** `'memory'` (one process) or `'redis'`. Default `memory` (`redis` when NODE_ENV=production). */
+  registry?: 'memory' | 'redis';
+  /** The socket-key cookie. */
+  cookie?: RealtimeCookieOptions;
+  /** What to do with a handshake whose id/key pair was not issued: `'inert'` (default) or `'reject'` (HTTP 403). */
+  onInvalidConnection?: 'inert' | 'reject';
+  /** Extra origins allowed to open sockets (full origins such as `https://app.example:8443`) or a predicate. */
+  allowedOrigins?: readonly string[] | OriginPredicate;
+  /** Refuse handshakes without an `Origin` header. Default `false`. */
+  requireOrigin?: boolean;
+  /** Trust `X-Forwarded-Proto` for the scheme of the app's own origin and of the cookie. Default `false`. */
+  trustProxy?: boolean;
+  /** Add `data-socket-connection-id` to the `<body>` of HTML responses. Default `true`. */
+  injectConnectionId?: boolean;
+  /** How long a disconnected client view keeps its subscriptions, ms. Default 30 000. */
+  reconnectGrace?: number;
+  /** How long subscriptions of a never-connected id live, ms. Default 300 000. */
+  pendingTtl?: number;
+  /** Largest inbound frame in bytes; larger frames close the socket with 1009. Default 65 536. */
+  maxPayload?: number;
+}
+
+/** Options after defaults and validation. */
+export interface ResolvedRealtimeOptions {
+  path: string;
+  secret: string;
+  secretGenerated: boolean;
+  registry: 'memory' | 'redis';
+  cookie: Required<RealtimeCookieOptions>;
+  onInvalidConnection: 'inert' | 'reject';
+  allowedOrigins: OriginPredicate | ReadonlySet<string>;
+  requireOrigin: boolean;
+  trustProxy: boolean;
+  injectConnectionId: boolean;
+  reconnectGrace: number;
+  pendingTtl: number;
+  maxPayload: number;
+}
+
+const KNOWN = new Set<string>([
+  'path',
+  'secret',
+  'registry',
+  'cookie',
+  'onInvalidConnection',
+  'allowedOrigins',
+  'requireOrigin',
+  'trustProxy',
+  'injectConnectionId',
+  'reconnectGrace',
+  'pendingTtl',
+  'maxPayload',
+]);
+const COOKIE_KNOWN = new Set(['name', 'secure', 'sameSite', 'path', 'maxAge']);
+const DAY = 24 * 60 * 60 * 1000;
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+export const DEFAULTS = {
+  path: '/',
+  cookie: { name: 'realtime_key', secure: 'auto', sameSite: 'lax', path: '/', maxAge: 365 * DAY },
+  onInvalidConnection: 'inert',
+  requireOrigin: false,
+  trustProxy: false,
+  injectConnectionId: true,
+  reconnectGrace: 30_000,
+  pendingTtl: 300_000,
+  maxPayload: 64 * 1024,
+} as const;
+
+function duration(name: string, value: unknown, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    throw new Error(optionError(name, `must be a number of milliseconds >= ${min}, got ${describe(value)}`));
+  }
+  return value;
+}
+
+function bool(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new Error(optionError(name, `must be true or false, got ${describe(value)}`));
+  return value;
+}
+
+function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value as T)) {
+    throw new Error(optionError(name, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(value)}`));
+  }
+  return value as T;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? value.slice(0, 60) + '…' : value);
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return 'an array';
+  return String(value);
+}
+
+function resolveCookie(value: unknown): Required<RealtimeCookieOptions> {
+  if (value === undefined) return { ...DEFAULTS.cookie };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new Error(optionError('cookie', `must be an object { name, secure, sameSite, path, maxAge }, got ${describe(value)}`));
+  }
+  const c = value as Record<string, unknown>;
+  for (const key of Object.keys(c)) {
+    if (!COOKIE_KNOWN.has(key)) throw new Error(optionError(`cookie.${key}`, 'is not a known option'));
+  }
+  const name = c.name ?? DEFAULTS.cookie.name;
+  if (typeof name !== 'string' || !COOKIE_NAME.test(name)) {
+    throw new Error(optionError('cookie.name', `must be a valid cookie name, got ${describe(name)}`));
+  }
+  const path = c.path ?? DEFAULTS.cookie.path;
+  if (typeof path !== 'string' || !path.startsWith('/') || /[;\s]/.test(path)) {
+    throw new Error(optionError('cookie.path', `must start with "/" and contain no ";" or spaces, got ${describe(path)}`));
+  }
+  const secure = c.secure ?? DEFAULTS.cookie.secure;
+  if (secure !== true && secure !== false && secure !== 'auto') {
+    throw new Error(optionError('cookie.secure', `must be true, false or 'auto', got ${describe(secure)}`));
+  }
+  const sameSite = oneOf('cookie.sameSite', c.sameSite, ['lax', 'strict', 'none'] as const, DEFAULTS.cookie.sameSite);
+  if (sameSite === 'none' && secure === false) {
+    throw new Error(optionError('cookie.sameSite', `'none' needs cookie.secure true or 'auto' (browsers drop SameSite=None cookies without Secure)`));
+  }
+  return { name, path, secure, sameSite, maxAge: duration('cookie.maxAge', c.maxAge, DEFAULTS.cookie.maxAge, 0) };
+}
+
+function resolveOrigins(value: unknown): OriginPredicate | ReadonlySet<string> {
+  if (value === undefined) return new Set();
+  if (typeof value === 'function') return value as OriginPredicate;
+  if (!Array.isArray(value)) {
+    throw new Error(optionError('allowedOrigins', `must be an array of origins or a function, got ${describe(value)}`));
+  }
+  const set = new Set<string>();
+  for (const origin of value) {
+    let parsed: URL | undefined;
+    try {
+      parsed = typeof origin === 'string' ? new URL(origin) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || parsed.origin === 'null' || parsed.origin !== origin.toLowerCase().replace(/\/$/, '')) {
+      throw new Error(optionError('allowedOrigins', `entries must be full origins like "https://app.example:8443" (scheme, host, optional port; no path), got ${describe(origin)}`));
+    }
+    set.add(parsed.origin);
+  }
+  return set;
+}
+
+/** Applies defaults and validates; throws an Error naming the option on bad input. */
+export function resolveOptions(raw: RealtimeModuleOptions | undefined, env: NodeJS.ProcessEnv = process.env): ResolvedRealtimeOptions {
+  const options = (raw ?? {}) as Record<string, unknown>;
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new Error('RealtimeModule: options must be an object');
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) throw new Error(optionError(key, 'is not a known option'));
+  }
+  const production = env.NODE_ENV === 'production';
+  const registry = oneOf('registry', options.registry, ['memory', 'redis'] as const, production ? 'redis' : 'memory');
+
+  const path = options.path ?? DEFAULTS.path;
+  if (typeof path !== 'string' || !path.startsWith('/') || /[?#\s]/.test(path)) {
+    throw new Error(optionError('path', `must be a URL path starting with "/" (no query, fragment or spaces), got ${describe(path)}`));
+  }
+
+  let secret = options.secret;
+  let secretGenerated = false;
+  if (secret === undefined || secret === '') {
+    if (registry === 'redis') throw new Error(MISSING_SECRET('with the Redis registry'));
+    if (production) throw new Error(MISSING_SECRET('when NODE_ENV=production'));
+    secret = randomBytes(32).toString('base64url');
+    secretGenerated = true;
+  } else if (typeof secret !== 'string' || secret.length < 32) {
+    throw new Error(optionError('secret', `must be a string of at least 32 characters, got ${typeof secret === 'string' ? `${secret.length} characters` : describe(secret)}`));
+  }
+  if (registry === 'redis') throw new Error(REDIS_NOT_AVAILABLE);
+
+  const maxPayload = duration('maxPayload', options.maxPayload, DEFAULTS.maxPayload, 64);
+  if (!Number.isInteger(maxPayload)) throw new Error(optionError('maxPayload', 'must be a whole number of bytes'));
+
+  return {
+    path,
+    secret: secret as string,
+    secretGenerated,
+    registry,
+    cookie: resolveCookie(options.cookie),
+    onInvalidConnection: oneOf('onInvalidConnection', options.onInvalidConnection, ['inert', 'reject'] as const, DEFAULTS.onInvalidConnection),
+    allowedOrigins: resolveOrigins(options.allowedOrigins),
+    requireOrigin: bool('requireOrigin', options.requireOrigin, DEFAULTS.requireOrigin),
+    trustProxy: bool('trustProxy', options.trustProxy, DEFAULTS.trustProxy),
+    injectConnectionId: bool('injectConnectionId', options.injectConnectionId, DEFAULTS.injectConnectionId),
+    reconnectGrace: duration('reconnectGrace', options.reconnectGrace, DEFAULTS.reconnectGrace, 0),
+    pendingTtl: duration('pendingTtl', options.pendingTtl, DEFAULTS.pendingTtl, 1),
+    maxPayload,
+  };
+}

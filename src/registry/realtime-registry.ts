@@ -1,0 +1,45 @@
+import type { Observable } from 'rxjs';
+
+/**
+ * What a registry tells the instance it runs in. The gateway consumes this stream and
+ * never learns which registry produced it.
+ *
+ * `json` is the payload serialized once by the publisher; frames are built from it
+ * without parsing it again.
+ */
+export type RegistryEvent =
+  /** A push to `channel` (which may contain `*`), for the connections of this instance. */
+  | { readonly type: 'push'; readonly channel: string; readonly json: string }
+  /** A targeted push to the connections of one client view. */
+  | { readonly type: 'direct'; readonly digest: string; readonly channel: string; readonly json: string }
+  /** A view attached to this instance gained channels. */
+  | { readonly type: 'subscribe'; readonly digest: string; readonly channels: readonly string[] }
+  /** A view attached to this instance lost channels. */
+  | { readonly type: 'unsubscribe'; readonly digest: string; readonly channels: readonly string[] };
+
+/**
+ * Where subscriptions live and how pushes travel (SPEC §6). Every method that
+ * returns a promise resolves once the change is in effect for live connections on
+ * every instance (guarantee 1).
+ */
+export interface RealtimeRegistry {
+  readonly events$: Observable<RegistryEvent>;
+  subscribe(digest: string, channels: readonly string[]): Promise<void>;
+  unsubscribe(digest: string, channels: readonly string[]): Promise<void>;
+  /** Delivers `json` on every channel; resolves once the registry accepted it. */
+  publish(channels: readonly string[], json: string): Promise<void>;
+  sendTo(digest: string, channel: string, json: string): Promise<void>;
+  /**
+   * A connection of `digest` is opening on this instance: stop its expiry, emit its
+   * subscription changes from now on, and resolve with its current channels.
+   * Called once per connection; balanced by `detach`.
+   */
+  attach(digest: string): Promise<readonly string[]>;
+  /** A connection of `digest` on this instance closed; after the last one its grace period starts. */
+  detach(digest: string): void;
+  /** Server-side interest in a channel (`RealtimeService.channel()`); reference counted. */
+  listen(channel: string): void;
+  unlisten(channel: string): void;
+  /** Releases timers and connections. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,128 @@
+import WebSocket from 'ws';
+
+export interface Frame {
+  [key: string]: unknown;
+}
+
+/** A real `ws` client that queues every frame it receives, for awaiting with a timeout. */
+export class TestClient {
+  readonly frames: string[] = [];
+  private waiters: Array<() => void> = [];
+  closeCode: number | undefined;
+  private closed: Promise<number>;
+
+  constructor(readonly ws: WebSocket) {
+    ws.on('message', (data) => {
+      this.frames.push(data.toString());
+      this.wake();
+    });
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code) => {
+        this.closeCode = code;
+        this.wake();
+        resolve(code);
+      }),
+    );
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) waiter();
+  }
+
+  /** The next frame, raw text, or rejects after `timeout` ms. */
+  async nextRaw(timeout = 3000): Promise<string> {
+    const deadline = Date.now() + timeout;
+    while (this.frames.length === 0) {
+      if (this.closeCode !== undefined) throw new Error(`socket closed (${this.closeCode}) while waiting for a frame`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no frame within ${timeout} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return this.frames.shift() as string;
+  }
+
+  async next(timeout?: number): Promise<Frame> {
+    return JSON.parse(await this.nextRaw(timeout)) as Frame;
+  }
+
+  /** Sends a request frame and returns the next frame with the same id. */
+  async request(frame: Record<string, unknown>, timeout?: number): Promise<Frame> {
+    this.ws.send(JSON.stringify(frame));
+    return this.next(timeout);
+  }
+
+  sendRaw(data: string | Buffer, binary = false): void {
+    this.ws.send(data, { binary });
+  }
+
+  close(): Promise<number> {
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close();
+    return this.whenClosed();
+  }
+
+  whenClosed(): Promise<number> {
+    return this.closed;
+  }
+}
+
+export interface ConnectOptions {
+  connectionId?: string;
+  key?: string;
+  /** Send the key as the cookie (default) or as the X-Socket-Key header. */
+  keyVia?: 'cookie' | 'header' | 'query';
+  cookieName?: string;
+  origin?: string;
+  path?: string;
+  headers?: Record<string, string>;
+}
+
+function socketUrl(baseUrl: string, options: ConnectOptions): string {
+  const url = new URL(options.path ?? '/', baseUrl.replace(/^http/, 'ws'));
+  if (options.connectionId !== undefined) url.searchParams.set('socket_connection_id', options.connectionId);
+  if (options.key !== undefined && options.keyVia === 'query') url.searchParams.set('socket_key', options.key);
+  return url.toString();
+}
+
+function socketHeaders(options: ConnectOptions): Record<string, string> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.key !== undefined) {
+    if ((options.keyVia ?? 'cookie') === 'cookie') headers.cookie = `${options.cookieName ?? 'realtime_key'}=${options.key}`;
+    else if (options.keyVia === 'header') headers['x-socket-key'] = options.key;
+  }
+  return headers;
+}
+
+/** Opens a socket and resolves once the client saw it open. */
+export function connect(baseUrl: string, options: ConnectOptions = {}): Promise<TestClient> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(socketUrl(baseUrl, options), { headers: socketHeaders(options), origin: options.origin });
+    const client = new TestClient(ws);
+    ws.once('open', () => resolve(client));
+    ws.once('error', reject);
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`unexpected response ${res.statusCode}`)));
+  });
+}
+
+/** Attempts a handshake and resolves with the HTTP status the server refused it with (or 101). */
+export function handshakeStatus(baseUrl: string, options: ConnectOptions = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(socketUrl(baseUrl, options), { headers: socketHeaders(options), origin: options.origin });
+    ws.once('open', () => {
+      ws.close();
+      resolve(101);
+    });
+    ws.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      res.resume();
+    });
+    ws.once('error', (error) => reject(error));
+  });
+}
