@@ -40,5 +40,11 @@ export default defineConfig(
     files: ['src/client/**'],
     languageOptions: { globals: { ...globals.browser } },
   },
+  {
+    // CommonJS fixtures prove the build loads in require()-based apps.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
   prettier,
 );

@@ -20,7 +20,8 @@ export function flattenChannels(args: ChannelArgs): string[] {
 }
 
 function checkChannel(channel: unknown): string {
-  if (typeof channel !== 'string' || channel.length === 0) throw new RealtimeError('invalid_channel', INVALID_CHANNEL);
+  if (typeof channel !== 'string' || channel.length === 0)
+    throw new RealtimeError('invalid_channel', INVALID_CHANNEL);
   return channel;
 }
 
@@ -39,5 +40,8 @@ export function wildcardPattern(channel: string): RegExp {
 
 /** Whether a push to `pushed` (which may hold `*`) reaches subscribers of `subscribed`. */
 export function channelMatches(pushed: string, subscribed: string): boolean {
-  return pushed === subscribed || (isWildcard(pushed) && wildcardPattern(pushed).test(subscribed));
+  return (
+    pushed === subscribed ||
+    (isWildcard(pushed) && wildcardPattern(pushed).test(subscribed))
+  );
 }

@@ -1,6 +1,13 @@
 export { RealtimeModule } from './realtime.module';
-export type { RealtimeModuleAsyncOptions, RealtimeOptionsFactory } from './realtime.module';
-export type { RealtimeModuleOptions, RealtimeCookieOptions, OriginPredicate } from './realtime.options';
+export type {
+  RealtimeModuleAsyncOptions,
+  RealtimeOptionsFactory,
+} from './realtime.module';
+export type {
+  RealtimeModuleOptions,
+  RealtimeCookieOptions,
+  OriginPredicate,
+} from './realtime.options';
 export { RealtimeService } from './realtime.service';
 export { RealtimeSocket } from './http/realtime-socket';
 export { Socket, SocketConnectionId } from './http/socket.decorators';

@@ -25,8 +25,10 @@ export const MIDDLEWARE_MISSING =
 
 export const NO_CHANNELS = 'at least one channel is required';
 export const INVALID_CHANNEL = 'a channel must be a non-empty string';
-export const INVALID_MESSAGE = 'the message must be a JSON value (string, number, boolean, array, object or null)';
-export const INVALID_DIGEST = 'a digest must be a string returned by RealtimeSocket.digest';
+export const INVALID_MESSAGE =
+  'the message must be a JSON value (string, number, boolean, array, object or null)';
+export const INVALID_DIGEST =
+  'a digest must be a string returned by RealtimeSocket.digest';
 
 export const FRAME_BINARY = 'binary frames are not supported; send JSON text';
 export const FRAME_NOT_JSON = 'the frame is not valid JSON';

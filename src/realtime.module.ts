@@ -20,9 +20,22 @@ import { MessageDispatcher } from './handlers/message-dispatcher';
 import { RealtimeHttpMiddleware } from './http/realtime-http.middleware';
 import { SocketResolver } from './http/socket-resolver';
 import { RealtimeIdentity } from './identity/realtime-identity';
-import { REALTIME_MODULE_OPTIONS, REALTIME_OPTIONS, REALTIME_REGISTRY } from './realtime.constants';
-import { ADAPTER_MISSING, DEV_SECRET_WARNING, optionError } from './realtime.messages';
-import { DEFAULTS, type RealtimeModuleOptions, type ResolvedRealtimeOptions, resolveOptions } from './realtime.options';
+import {
+  REALTIME_MODULE_OPTIONS,
+  REALTIME_OPTIONS,
+  REALTIME_REGISTRY,
+} from './realtime.constants';
+import {
+  ADAPTER_MISSING,
+  DEV_SECRET_WARNING,
+  optionError,
+} from './realtime.messages';
+import {
+  DEFAULTS,
+  type RealtimeModuleOptions,
+  type ResolvedRealtimeOptions,
+  resolveOptions,
+} from './realtime.options';
 import { RealtimeService } from './realtime.service';
 import { RealtimeStatsCounter } from './realtime-stats.counter';
 import { MemoryRegistry } from './registry/memory.registry';
@@ -30,13 +43,19 @@ import type { RealtimeRegistry } from './registry/realtime-registry';
 
 /** Implemented by classes given to `forRootAsync({ useClass | useExisting })`. */
 export interface RealtimeOptionsFactory {
-  createRealtimeOptions(): RealtimeModuleOptions | Promise<RealtimeModuleOptions>;
+  createRealtimeOptions():
+    RealtimeModuleOptions | Promise<RealtimeModuleOptions>;
 }
 
 /** Options of `RealtimeModule.forRootAsync()`. */
-export interface RealtimeModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+export interface RealtimeModuleAsyncOptions extends Pick<
+  ModuleMetadata,
+  'imports'
+> {
   inject?: any[];
-  useFactory?: (...args: any[]) => RealtimeModuleOptions | Promise<RealtimeModuleOptions>;
+  useFactory?: (
+    ...args: any[]
+  ) => RealtimeModuleOptions | Promise<RealtimeModuleOptions>;
   useClass?: Type<RealtimeOptionsFactory>;
   useExisting?: Type<RealtimeOptionsFactory>;
   /** The socket path must be known before the factory runs (gateways are bound from metadata). */
@@ -48,7 +67,9 @@ export interface RealtimeModuleAsyncOptions extends Pick<ModuleMetadata, 'import
 /** Lifecycle of one app's realtime module. */
 @Global()
 @Module({})
-export class RealtimeModule implements NestModule, OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+export class RealtimeModule
+  implements NestModule, OnModuleInit, OnApplicationBootstrap, OnModuleDestroy
+{
   private readonly logger = new Logger('Realtime');
 
   constructor(
@@ -59,7 +80,12 @@ export class RealtimeModule implements NestModule, OnModuleInit, OnApplicationBo
 
   /** Configures the module once, in the root module. */
   static forRoot(options: RealtimeModuleOptions = {}): DynamicModule {
-    return RealtimeModule.build({ provide: REALTIME_MODULE_OPTIONS, useValue: options }, options?.path, true, []);
+    return RealtimeModule.build(
+      { provide: REALTIME_MODULE_OPTIONS, useValue: options },
+      options?.path,
+      true,
+      [],
+    );
   }
 
   /** Configures the module from a factory, class or existing provider. */
@@ -67,19 +93,33 @@ export class RealtimeModule implements NestModule, OnModuleInit, OnApplicationBo
     const providers: Provider[] = [];
     let optionsProvider: Provider;
     if (options.useFactory) {
-      optionsProvider = { provide: REALTIME_MODULE_OPTIONS, useFactory: options.useFactory, inject: options.inject ?? [] };
+      optionsProvider = {
+        provide: REALTIME_MODULE_OPTIONS,
+        useFactory: options.useFactory,
+        inject: options.inject ?? [],
+      };
     } else if (options.useClass || options.useExisting) {
-      const factory = (options.useClass ?? options.useExisting) as Type<RealtimeOptionsFactory>;
-      if (options.useClass) providers.push({ provide: factory, useClass: factory });
+      const factory = (options.useClass ??
+        options.useExisting) as Type<RealtimeOptionsFactory>;
+      if (options.useClass)
+        providers.push({ provide: factory, useClass: factory });
       optionsProvider = {
         provide: REALTIME_MODULE_OPTIONS,
         useFactory: (f: RealtimeOptionsFactory) => f.createRealtimeOptions(),
         inject: [factory],
       };
     } else {
-      throw new Error('RealtimeModule.forRootAsync: pass one of useFactory, useClass or useExisting');
+      throw new Error(
+        'RealtimeModule.forRootAsync: pass one of useFactory, useClass or useExisting',
+      );
     }
-    return RealtimeModule.build(optionsProvider, options.path, options.isGlobal ?? true, options.imports ?? [], providers);
+    return RealtimeModule.build(
+      optionsProvider,
+      options.path,
+      options.isGlobal ?? true,
+      options.imports ?? [],
+      providers,
+    );
   }
 
   private static build(
@@ -101,14 +141,28 @@ export class RealtimeModule implements NestModule, OnModuleInit, OnApplicationBo
           provide: REALTIME_OPTIONS,
           useFactory: (raw: RealtimeModuleOptions | undefined) => {
             if (raw?.path !== undefined && raw.path !== gatewayPath) {
-              throw new Error(optionError('path', 'must be given to forRootAsync({ path }) itself, not returned by its factory'));
+              throw new Error(
+                optionError(
+                  'path',
+                  'must be given to forRootAsync({ path }) itself, not returned by its factory',
+                ),
+              );
             }
             return resolveOptions({ ...raw, path: gatewayPath as string });
           },
           inject: [REALTIME_MODULE_OPTIONS],
         },
-        { provide: RealtimeIdentity, useFactory: (o: ResolvedRealtimeOptions) => new RealtimeIdentity(o.secret), inject: [REALTIME_OPTIONS] },
-        { provide: REALTIME_REGISTRY, useFactory: (o: ResolvedRealtimeOptions) => new MemoryRegistry(o), inject: [REALTIME_OPTIONS] },
+        {
+          provide: RealtimeIdentity,
+          useFactory: (o: ResolvedRealtimeOptions) =>
+            new RealtimeIdentity(o.secret),
+          inject: [REALTIME_OPTIONS],
+        },
+        {
+          provide: REALTIME_REGISTRY,
+          useFactory: (o: ResolvedRealtimeOptions) => new MemoryRegistry(o),
+          inject: [REALTIME_OPTIONS],
+        },
         RealtimeStatsCounter,
         ConnectionHub,
         SocketResolver,
@@ -116,7 +170,9 @@ export class RealtimeModule implements NestModule, OnModuleInit, OnApplicationBo
         RealtimeService,
         ConnectionAcceptor,
         RealtimeHttpMiddleware,
-        createRealtimeGateway(typeof gatewayPath === 'string' ? gatewayPath : DEFAULTS.path),
+        createRealtimeGateway(
+          typeof gatewayPath === 'string' ? gatewayPath : DEFAULTS.path,
+        ),
       ],
       exports: [RealtimeService, REALTIME_OPTIONS],
     };

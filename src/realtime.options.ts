@@ -1,9 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { MISSING_SECRET, optionError, REDIS_NOT_AVAILABLE } from './realtime.messages';
+import {
+  MISSING_SECRET,
+  optionError,
+  REDIS_NOT_AVAILABLE,
+} from './realtime.messages';
 
 /** Decides whether a cross-origin handshake is allowed. */
-export type OriginPredicate = (origin: string, request: IncomingMessage) => boolean;
+export type OriginPredicate = (
+  origin: string,
+  request: IncomingMessage,
+) => boolean;
 
 /** Options of the socket-key cookie (SPEC §2, §5). */
 export interface RealtimeCookieOptions {
@@ -84,7 +91,13 @@ const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 export const DEFAULTS = {
   path: '/',
-  cookie: { name: 'realtime_key', secure: 'auto', sameSite: 'lax', path: '/', maxAge: 365 * DAY },
+  cookie: {
+    name: 'realtime_key',
+    secure: 'auto',
+    sameSite: 'lax',
+    path: '/',
+    maxAge: 365 * DAY,
+  },
   onInvalidConnection: 'inert',
   requireOrigin: false,
   trustProxy: false,
@@ -94,30 +107,54 @@ export const DEFAULTS = {
   maxPayload: 64 * 1024,
 } as const;
 
-function duration(name: string, value: unknown, fallback: number, min: number): number {
+function duration(
+  name: string,
+  value: unknown,
+  fallback: number,
+  min: number,
+): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new Error(optionError(name, `must be a number of milliseconds >= ${min}, got ${describe(value)}`));
+    throw new Error(
+      optionError(
+        name,
+        `must be a number of milliseconds >= ${min}, got ${describe(value)}`,
+      ),
+    );
   }
   return value;
 }
 
 function bool(name: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new Error(optionError(name, `must be true or false, got ${describe(value)}`));
+  if (typeof value !== 'boolean')
+    throw new Error(
+      optionError(name, `must be true or false, got ${describe(value)}`),
+    );
   return value;
 }
 
-function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
+function oneOf<T extends string>(
+  name: string,
+  value: unknown,
+  allowed: readonly T[],
+  fallback: T,
+): T {
   if (value === undefined) return fallback;
   if (!allowed.includes(value as T)) {
-    throw new Error(optionError(name, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(value)}`));
+    throw new Error(
+      optionError(
+        name,
+        `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(value)}`,
+      ),
+    );
   }
   return value as T;
 }
 
 function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? value.slice(0, 60) + '…' : value);
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 60 ? value.slice(0, 60) + '…' : value);
   if (typeof value === 'function') return 'a function';
   if (Array.isArray(value)) return 'an array';
   return String(value);
@@ -126,36 +163,78 @@ function describe(value: unknown): string {
 function resolveCookie(value: unknown): Required<RealtimeCookieOptions> {
   if (value === undefined) return { ...DEFAULTS.cookie };
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new Error(optionError('cookie', `must be an object { name, secure, sameSite, path, maxAge }, got ${describe(value)}`));
+    throw new Error(
+      optionError(
+        'cookie',
+        `must be an object { name, secure, sameSite, path, maxAge }, got ${describe(value)}`,
+      ),
+    );
   }
   const c = value as Record<string, unknown>;
   for (const key of Object.keys(c)) {
-    if (!COOKIE_KNOWN.has(key)) throw new Error(optionError(`cookie.${key}`, 'is not a known option'));
+    if (!COOKIE_KNOWN.has(key))
+      throw new Error(optionError(`cookie.${key}`, 'is not a known option'));
   }
   const name = c.name ?? DEFAULTS.cookie.name;
   if (typeof name !== 'string' || !COOKIE_NAME.test(name)) {
-    throw new Error(optionError('cookie.name', `must be a valid cookie name, got ${describe(name)}`));
+    throw new Error(
+      optionError(
+        'cookie.name',
+        `must be a valid cookie name, got ${describe(name)}`,
+      ),
+    );
   }
   const path = c.path ?? DEFAULTS.cookie.path;
   if (typeof path !== 'string' || !path.startsWith('/') || /[;\s]/.test(path)) {
-    throw new Error(optionError('cookie.path', `must start with "/" and contain no ";" or spaces, got ${describe(path)}`));
+    throw new Error(
+      optionError(
+        'cookie.path',
+        `must start with "/" and contain no ";" or spaces, got ${describe(path)}`,
+      ),
+    );
   }
   const secure = c.secure ?? DEFAULTS.cookie.secure;
   if (secure !== true && secure !== false && secure !== 'auto') {
-    throw new Error(optionError('cookie.secure', `must be true, false or 'auto', got ${describe(secure)}`));
+    throw new Error(
+      optionError(
+        'cookie.secure',
+        `must be true, false or 'auto', got ${describe(secure)}`,
+      ),
+    );
   }
-  const sameSite = oneOf('cookie.sameSite', c.sameSite, ['lax', 'strict', 'none'] as const, DEFAULTS.cookie.sameSite);
+  const sameSite = oneOf(
+    'cookie.sameSite',
+    c.sameSite,
+    ['lax', 'strict', 'none'] as const,
+    DEFAULTS.cookie.sameSite,
+  );
   if (sameSite === 'none' && secure === false) {
-    throw new Error(optionError('cookie.sameSite', `'none' needs cookie.secure true or 'auto' (browsers drop SameSite=None cookies without Secure)`));
+    throw new Error(
+      optionError(
+        'cookie.sameSite',
+        `'none' needs cookie.secure true or 'auto' (browsers drop SameSite=None cookies without Secure)`,
+      ),
+    );
   }
-  return { name, path, secure, sameSite, maxAge: duration('cookie.maxAge', c.maxAge, DEFAULTS.cookie.maxAge, 0) };
+  return {
+    name,
+    path,
+    secure,
+    sameSite,
+    maxAge: duration('cookie.maxAge', c.maxAge, DEFAULTS.cookie.maxAge, 0),
+  };
 }
 
 function resolveOrigins(value: unknown): OriginPredicate | ReadonlySet<string> {
   if (value === undefined) return new Set();
   if (typeof value === 'function') return value as OriginPredicate;
   if (!Array.isArray(value)) {
-    throw new Error(optionError('allowedOrigins', `must be an array of origins or a function, got ${describe(value)}`));
+    throw new Error(
+      optionError(
+        'allowedOrigins',
+        `must be an array of origins or a function, got ${describe(value)}`,
+      ),
+    );
   }
   const set = new Set<string>();
   for (const origin of value) {
@@ -165,8 +244,17 @@ function resolveOrigins(value: unknown): OriginPredicate | ReadonlySet<string> {
     } catch {
       parsed = undefined;
     }
-    if (!parsed || parsed.origin === 'null' || parsed.origin !== origin.toLowerCase().replace(/\/$/, '')) {
-      throw new Error(optionError('allowedOrigins', `entries must be full origins like "https://app.example:8443" (scheme, host, optional port; no path), got ${describe(origin)}`));
+    if (
+      !parsed ||
+      parsed.origin === 'null' ||
+      parsed.origin !== origin.toLowerCase().replace(/\/$/, '')
+    ) {
+      throw new Error(
+        optionError(
+          'allowedOrigins',
+          `entries must be full origins like "https://app.example:8443" (scheme, host, optional port; no path), got ${describe(origin)}`,
+        ),
+      );
     }
     set.add(parsed.origin);
   }
@@ -174,36 +262,68 @@ function resolveOrigins(value: unknown): OriginPredicate | ReadonlySet<string> {
 }
 
 /** Applies defaults and validates; throws an Error naming the option on bad input. */
-export function resolveOptions(raw: RealtimeModuleOptions | undefined, env: NodeJS.ProcessEnv = process.env): ResolvedRealtimeOptions {
+export function resolveOptions(
+  raw: RealtimeModuleOptions | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedRealtimeOptions {
   const options = (raw ?? {}) as Record<string, unknown>;
   if (typeof options !== 'object' || Array.isArray(options)) {
     throw new Error('RealtimeModule: options must be an object');
   }
   for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) throw new Error(optionError(key, 'is not a known option'));
+    if (!KNOWN.has(key))
+      throw new Error(optionError(key, 'is not a known option'));
   }
   const production = env.NODE_ENV === 'production';
-  const registry = oneOf('registry', options.registry, ['memory', 'redis'] as const, production ? 'redis' : 'memory');
+  const registry = oneOf(
+    'registry',
+    options.registry,
+    ['memory', 'redis'] as const,
+    production ? 'redis' : 'memory',
+  );
 
   const path = options.path ?? DEFAULTS.path;
-  if (typeof path !== 'string' || !path.startsWith('/') || /[?#\s]/.test(path)) {
-    throw new Error(optionError('path', `must be a URL path starting with "/" (no query, fragment or spaces), got ${describe(path)}`));
+  if (
+    typeof path !== 'string' ||
+    !path.startsWith('/') ||
+    /[?#\s]/.test(path)
+  ) {
+    throw new Error(
+      optionError(
+        'path',
+        `must be a URL path starting with "/" (no query, fragment or spaces), got ${describe(path)}`,
+      ),
+    );
   }
 
   let secret = options.secret;
   let secretGenerated = false;
   if (secret === undefined || secret === '') {
-    if (registry === 'redis') throw new Error(MISSING_SECRET('with the Redis registry'));
+    if (registry === 'redis')
+      throw new Error(MISSING_SECRET('with the Redis registry'));
     if (production) throw new Error(MISSING_SECRET('when NODE_ENV=production'));
     secret = randomBytes(32).toString('base64url');
     secretGenerated = true;
   } else if (typeof secret !== 'string' || secret.length < 32) {
-    throw new Error(optionError('secret', `must be a string of at least 32 characters, got ${typeof secret === 'string' ? `${secret.length} characters` : describe(secret)}`));
+    throw new Error(
+      optionError(
+        'secret',
+        `must be a string of at least 32 characters, got ${typeof secret === 'string' ? `${secret.length} characters` : describe(secret)}`,
+      ),
+    );
   }
   if (registry === 'redis') throw new Error(REDIS_NOT_AVAILABLE);
 
-  const maxPayload = duration('maxPayload', options.maxPayload, DEFAULTS.maxPayload, 64);
-  if (!Number.isInteger(maxPayload)) throw new Error(optionError('maxPayload', 'must be a whole number of bytes'));
+  const maxPayload = duration(
+    'maxPayload',
+    options.maxPayload,
+    DEFAULTS.maxPayload,
+    64,
+  );
+  if (!Number.isInteger(maxPayload))
+    throw new Error(
+      optionError('maxPayload', 'must be a whole number of bytes'),
+    );
 
   return {
     path,
@@ -211,13 +331,36 @@ export function resolveOptions(raw: RealtimeModuleOptions | undefined, env: Node
     secretGenerated,
     registry,
     cookie: resolveCookie(options.cookie),
-    onInvalidConnection: oneOf('onInvalidConnection', options.onInvalidConnection, ['inert', 'reject'] as const, DEFAULTS.onInvalidConnection),
+    onInvalidConnection: oneOf(
+      'onInvalidConnection',
+      options.onInvalidConnection,
+      ['inert', 'reject'] as const,
+      DEFAULTS.onInvalidConnection,
+    ),
     allowedOrigins: resolveOrigins(options.allowedOrigins),
-    requireOrigin: bool('requireOrigin', options.requireOrigin, DEFAULTS.requireOrigin),
+    requireOrigin: bool(
+      'requireOrigin',
+      options.requireOrigin,
+      DEFAULTS.requireOrigin,
+    ),
     trustProxy: bool('trustProxy', options.trustProxy, DEFAULTS.trustProxy),
-    injectConnectionId: bool('injectConnectionId', options.injectConnectionId, DEFAULTS.injectConnectionId),
-    reconnectGrace: duration('reconnectGrace', options.reconnectGrace, DEFAULTS.reconnectGrace, 0),
-    pendingTtl: duration('pendingTtl', options.pendingTtl, DEFAULTS.pendingTtl, 1),
+    injectConnectionId: bool(
+      'injectConnectionId',
+      options.injectConnectionId,
+      DEFAULTS.injectConnectionId,
+    ),
+    reconnectGrace: duration(
+      'reconnectGrace',
+      options.reconnectGrace,
+      DEFAULTS.reconnectGrace,
+      0,
+    ),
+    pendingTtl: duration(
+      'pendingTtl',
+      options.pendingTtl,
+      DEFAULTS.pendingTtl,
+      1,
+    ),
     maxPayload,
   };
 }

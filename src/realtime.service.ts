@@ -9,7 +9,11 @@ import { RealtimeIdentity } from './identity/realtime-identity';
 import type { RealtimeEvent } from './interfaces/realtime-event';
 import type { RealtimeStats } from './interfaces/realtime-stats';
 import { REALTIME_REGISTRY } from './realtime.constants';
-import { INVALID_CHANNEL, INVALID_DIGEST, INVALID_MESSAGE } from './realtime.messages';
+import {
+  INVALID_CHANNEL,
+  INVALID_DIGEST,
+  INVALID_MESSAGE,
+} from './realtime.messages';
 import { RealtimeStatsCounter } from './realtime-stats.counter';
 import type { RealtimeRegistry } from './registry/realtime-registry';
 
@@ -21,7 +25,8 @@ function serialize(message: unknown): string {
   } catch {
     json = undefined;
   }
-  if (json === undefined) throw new RealtimeError('invalid_message', INVALID_MESSAGE);
+  if (json === undefined)
+    throw new RealtimeError('invalid_message', INVALID_MESSAGE);
   return json;
 }
 
@@ -59,8 +64,10 @@ export class RealtimeService implements SocketBackend {
   /** Targeted push to the connections of one client view, on whatever instance holds them. */
   sendTo(digest: string, message: unknown, channel: string): Promise<void> {
     try {
-      if (!this.identity.isDigest(digest)) throw new RealtimeError('invalid_digest', INVALID_DIGEST);
-      if (typeof channel !== 'string' || channel.length === 0) throw new RealtimeError('invalid_channel', INVALID_CHANNEL);
+      if (!this.identity.isDigest(digest))
+        throw new RealtimeError('invalid_digest', INVALID_DIGEST);
+      if (typeof channel !== 'string' || channel.length === 0)
+        throw new RealtimeError('invalid_channel', INVALID_CHANNEL);
       return this.registry.sendTo(digest, channel, serialize(message));
     } catch (error) {
       return Promise.reject(error);
@@ -73,7 +80,8 @@ export class RealtimeService implements SocketBackend {
     return new Observable<T>((subscriber) => {
       this.registry.listen(channel);
       const subscription = this.registry.events$.subscribe((event) => {
-        if (event.type === 'push' && channelMatches(event.channel, channel)) subscriber.next(JSON.parse(event.json) as T);
+        if (event.type === 'push' && channelMatches(event.channel, channel))
+          subscriber.next(JSON.parse(event.json) as T);
       });
       return () => {
         subscription.unsubscribe();

@@ -20,7 +20,9 @@ describe('RealtimeIdentity', () => {
     }
     expect(ids.size).toBe(10_000);
     expect(nonces.size).toBe(10_000);
-    expect(Buffer.from(identity.issueConnectionId(key).slice(0, 22), 'base64url')).toHaveLength(16);
+    expect(
+      Buffer.from(identity.issueConnectionId(key).slice(0, 22), 'base64url'),
+    ).toHaveLength(16);
   });
 
   it('recognises ids it issued for a key, and only for that key and secret', () => {
@@ -31,7 +33,8 @@ describe('RealtimeIdentity', () => {
     expect(identity.isIssued(id, other)).toBe(false);
     expect(new RealtimeIdentity('t'.repeat(40)).isIssued(id, key)).toBe(false);
     // Any single changed character is refused.
-    const flipped = id.slice(0, 30) + (id[30] === 'A' ? 'B' : 'A') + id.slice(31);
+    const flipped =
+      id.slice(0, 30) + (id[30] === 'A' ? 'B' : 'A') + id.slice(31);
     expect(identity.isIssued(flipped, key)).toBe(false);
     expect(identity.isIssued(undefined, key)).toBe(false);
     expect(identity.isIssued(id, undefined)).toBe(false);
@@ -47,7 +50,9 @@ describe('RealtimeIdentity', () => {
     expect(identity.digest(key, id)).toBe(digest);
     expect(new RealtimeIdentity(SECRET).digest(key, id)).toBe(digest); // another instance, same secret
     expect(identity.digest(identity.newSocketKey(), id)).not.toBe(digest);
-    expect(identity.digest(key, identity.issueConnectionId(key))).not.toBe(digest);
+    expect(identity.digest(key, identity.issueConnectionId(key))).not.toBe(
+      digest,
+    );
     expect(digest).not.toContain(key.slice(0, 8));
     expect(digest).not.toContain(id.slice(0, 8));
     // No separator ambiguity: moving a character between key and id changes the digest.

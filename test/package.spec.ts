@@ -15,17 +15,39 @@ describe('the built package', () => {
   });
 
   it('runs a CommonJS Nest app end to end', async () => {
-    const { stdout } = await run(process.execPath, [join(__dirname, 'fixtures', 'dist-app.cjs')], { cwd: root, timeout: 20_000 });
-    expect(JSON.parse(stdout.trim())).toEqual({ module: 'object', frame: '{"channel":"news","payload":{"from":"cjs"}}' });
+    const { stdout } = await run(
+      process.execPath,
+      [join(__dirname, 'fixtures', 'dist-app.cjs')],
+      { cwd: root, timeout: 20_000 },
+    );
+    expect(JSON.parse(stdout.trim())).toEqual({
+      module: 'object',
+      frame: '{"channel":"news","payload":{"from":"cjs"}}',
+    });
   });
 
   it('loads in an ES module app with named imports', async () => {
-    const { stdout } = await run(process.execPath, [join(__dirname, 'fixtures', 'dist-app.mjs')], { cwd: root, timeout: 20_000 });
-    expect(JSON.parse(stdout.trim())).toEqual({ socket: 'function', id: 'function', error: 'no_channels' });
+    const { stdout } = await run(
+      process.execPath,
+      [join(__dirname, 'fixtures', 'dist-app.mjs')],
+      { cwd: root, timeout: 20_000 },
+    );
+    expect(JSON.parse(stdout.trim())).toEqual({
+      socket: 'function',
+      id: 'function',
+      error: 'no_channels',
+    });
   });
 
   it('exports exactly the public names of SPEC §3 that exist so far', async () => {
-    const { stdout } = await run(process.execPath, ['-e', "console.log(Object.keys(require('nestjs-realtime')).sort().join(','))"], { cwd: root });
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '-e',
+        "console.log(Object.keys(require('nestjs-realtime')).sort().join(','))",
+      ],
+      { cwd: root },
+    );
     expect(stdout.trim().split(',')).toEqual([
       'RealtimeError',
       'RealtimeModule',

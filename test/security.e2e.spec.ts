@@ -4,13 +4,27 @@ import { startApp, type TestApp } from './support/app';
 import { connect, handshakeStatus, type TestClient } from './support/ws-client';
 
 /** Proves an inert socket: it is open, its requests get `unauthorized`, and a push on the view's channel never reaches it. */
-async function expectInert(t: TestApp, client: TestClient, channel: string): Promise<void> {
+async function expectInert(
+  t: TestApp,
+  client: TestClient,
+  channel: string,
+): Promise<void> {
   await t.realtime.push('secret', channel);
   expect(await client.request({ id: 'p', action: 'ping' })).toEqual({
     id: 'p',
-    error: { code: 'unauthorized', message: 'this connection is not authorized' },
+    error: {
+      code: 'unauthorized',
+      message: 'this connection is not authorized',
+    },
   });
-  expect(await client.request({ id: 7, action: 'call-route', method: 'GET', uri: '/json' })).toMatchObject({
+  expect(
+    await client.request({
+      id: 7,
+      action: 'call-route',
+      method: 'GET',
+      uri: '/json',
+    }),
+  ).toMatchObject({
     id: 7,
     error: { code: 'unauthorized' },
   });
@@ -28,8 +42,14 @@ describe('identity and handshake security (SPEC §5)', () => {
 
   it('a valid view receives and answers ping', async () => {
     const page = await getPage(`${t.url}/room/sec`);
-    const client = await connect(t.url, { connectionId: page.connectionId, key: page.key });
-    expect(await client.request({ id: 1, action: 'ping' })).toEqual({ id: 1, payload: 'pong' });
+    const client = await connect(t.url, {
+      connectionId: page.connectionId,
+      key: page.key,
+    });
+    expect(await client.request({ id: 1, action: 'ping' })).toEqual({
+      id: 1,
+      payload: 'pong',
+    });
     await t.realtime.push('ok', 'room:sec');
     expect(await client.next()).toEqual({ channel: 'room:sec', payload: 'ok' });
     await client.close();
@@ -38,7 +58,10 @@ describe('identity and handshake security (SPEC §5)', () => {
   it('a forged id is accepted but inert', async () => {
     const page = await getPage(`${t.url}/room/forged`);
     const forged = 'A'.repeat(44);
-    const client = await connect(t.url, { connectionId: forged, key: page.key });
+    const client = await connect(t.url, {
+      connectionId: forged,
+      key: page.key,
+    });
     await expectInert(t, client, 'room:forged');
     await client.close();
   });
@@ -47,11 +70,20 @@ describe('identity and handshake security (SPEC §5)', () => {
     const victim = await getPage(`${t.url}/room/victim`);
     const attacker = await getPage(`${t.url}/plain`);
     expect(attacker.key).not.toBe(victim.key);
-    const victimSocket = await connect(t.url, { connectionId: victim.connectionId, key: victim.key });
-    const client = await connect(t.url, { connectionId: victim.connectionId, key: attacker.key });
+    const victimSocket = await connect(t.url, {
+      connectionId: victim.connectionId,
+      key: victim.key,
+    });
+    const client = await connect(t.url, {
+      connectionId: victim.connectionId,
+      key: attacker.key,
+    });
     await expectInert(t, client, 'room:victim');
     // The real owner got the push the attacker did not.
-    expect(await victimSocket.next()).toEqual({ channel: 'room:victim', payload: 'secret' });
+    expect(await victimSocket.next()).toEqual({
+      channel: 'room:victim',
+      payload: 'secret',
+    });
     await Promise.all([client.close(), victimSocket.close()]);
   });
 
@@ -67,11 +99,25 @@ describe('identity and handshake security (SPEC §5)', () => {
 
   it('the key may come as X-Socket-Key or socket_key instead of the cookie', async () => {
     const page = await getPage(`${t.url}/room/nonbrowser`);
-    const viaHeader = await connect(t.url, { connectionId: page.connectionId, key: page.key, keyVia: 'header' });
-    const viaQuery = await connect(t.url, { connectionId: page.connectionId, key: page.key, keyVia: 'query' });
+    const viaHeader = await connect(t.url, {
+      connectionId: page.connectionId,
+      key: page.key,
+      keyVia: 'header',
+    });
+    const viaQuery = await connect(t.url, {
+      connectionId: page.connectionId,
+      key: page.key,
+      keyVia: 'query',
+    });
     await t.realtime.push('n', 'room:nonbrowser');
-    expect(await viaHeader.next()).toEqual({ channel: 'room:nonbrowser', payload: 'n' });
-    expect(await viaQuery.next()).toEqual({ channel: 'room:nonbrowser', payload: 'n' });
+    expect(await viaHeader.next()).toEqual({
+      channel: 'room:nonbrowser',
+      payload: 'n',
+    });
+    expect(await viaQuery.next()).toEqual({
+      channel: 'room:nonbrowser',
+      payload: 'n',
+    });
     await Promise.all([viaHeader.close(), viaQuery.close()]);
   });
 
@@ -80,36 +126,148 @@ describe('identity and handshake security (SPEC §5)', () => {
     const own = new URL(t.url).origin;
     const creds = { connectionId: page.connectionId, key: page.key };
     expect(await handshakeStatus(t.url, { ...creds, origin: own })).toBe(101);
-    expect(await handshakeStatus(t.url, { ...creds, origin: 'http://evil.example' })).toBe(403);
-    expect(await handshakeStatus(t.url, { ...creds, origin: 'null' })).toBe(403);
+    expect(
+      await handshakeStatus(t.url, { ...creds, origin: 'http://evil.example' }),
+    ).toBe(403);
+    expect(await handshakeStatus(t.url, { ...creds, origin: 'null' })).toBe(
+      403,
+    );
     // Same host, other scheme or port: not the app's origin.
     const port = Number(new URL(t.url).port);
-    expect(await handshakeStatus(t.url, { ...creds, origin: `https://127.0.0.1:${port}` })).toBe(403);
-    expect(await handshakeStatus(t.url, { ...creds, origin: `http://127.0.0.1:${port + 1}` })).toBe(403);
+    expect(
+      await handshakeStatus(t.url, {
+        ...creds,
+        origin: `https://127.0.0.1:${port}`,
+      }),
+    ).toBe(403);
+    expect(
+      await handshakeStatus(t.url, {
+        ...creds,
+        origin: `http://127.0.0.1:${port + 1}`,
+      }),
+    ).toBe(403);
     expect(t.realtime.stats().rejections.origin).toBe(4);
   });
 
   it('malformed requests get error frames and the connection stays open', async () => {
     const page = await getPage(`${t.url}/plain`);
-    const client = await connect(t.url, { connectionId: page.connectionId, key: page.key });
+    const client = await connect(t.url, {
+      connectionId: page.connectionId,
+      key: page.key,
+    });
     const cases: Array<[string | Buffer, boolean, unknown]> = [
-      ['not json', false, { id: null, error: { code: 'bad_request', message: 'the frame is not valid JSON' } }],
-      ['[1,2]', false, { id: null, error: { code: 'bad_request', message: 'the frame must be a JSON object' } }],
-      ['"str"', false, { id: null, error: { code: 'bad_request', message: 'the frame must be a JSON object' } }],
-      ['null', false, { id: null, error: { code: 'bad_request', message: 'the frame must be a JSON object' } }],
-      ['{"action":"ping"}', false, { id: null, error: { code: 'bad_request', message: '"id" must be a string or a finite number' } }],
-      ['{"id":{},"action":"ping"}', false, { id: null, error: { code: 'bad_request' } }],
-      ['{"id":5}', false, { id: 5, error: { code: 'bad_request', message: '"action" must be a non-empty string' } }],
-      ['{"id":"x","action":42}', false, { id: 'x', error: { code: 'bad_request' } }],
-      ['{"id":"y","action":"nope"}', false, { id: 'y', error: { code: 'unknown_action', message: 'no handler for action "nope"' } }],
-      ['{"id":"z","action":"__proto__"}', false, { id: 'z', error: { code: 'unknown_action' } }],
-      [Buffer.from('{"id":1,"action":"ping"}'), true, { id: null, error: { code: 'bad_request', message: 'binary frames are not supported; send JSON text' } }],
+      [
+        'not json',
+        false,
+        {
+          id: null,
+          error: {
+            code: 'bad_request',
+            message: 'the frame is not valid JSON',
+          },
+        },
+      ],
+      [
+        '[1,2]',
+        false,
+        {
+          id: null,
+          error: {
+            code: 'bad_request',
+            message: 'the frame must be a JSON object',
+          },
+        },
+      ],
+      [
+        '"str"',
+        false,
+        {
+          id: null,
+          error: {
+            code: 'bad_request',
+            message: 'the frame must be a JSON object',
+          },
+        },
+      ],
+      [
+        'null',
+        false,
+        {
+          id: null,
+          error: {
+            code: 'bad_request',
+            message: 'the frame must be a JSON object',
+          },
+        },
+      ],
+      [
+        '{"action":"ping"}',
+        false,
+        {
+          id: null,
+          error: {
+            code: 'bad_request',
+            message: '"id" must be a string or a finite number',
+          },
+        },
+      ],
+      [
+        '{"id":{},"action":"ping"}',
+        false,
+        { id: null, error: { code: 'bad_request' } },
+      ],
+      [
+        '{"id":5}',
+        false,
+        {
+          id: 5,
+          error: {
+            code: 'bad_request',
+            message: '"action" must be a non-empty string',
+          },
+        },
+      ],
+      [
+        '{"id":"x","action":42}',
+        false,
+        { id: 'x', error: { code: 'bad_request' } },
+      ],
+      [
+        '{"id":"y","action":"nope"}',
+        false,
+        {
+          id: 'y',
+          error: {
+            code: 'unknown_action',
+            message: 'no handler for action "nope"',
+          },
+        },
+      ],
+      [
+        '{"id":"z","action":"__proto__"}',
+        false,
+        { id: 'z', error: { code: 'unknown_action' } },
+      ],
+      [
+        Buffer.from('{"id":1,"action":"ping"}'),
+        true,
+        {
+          id: null,
+          error: {
+            code: 'bad_request',
+            message: 'binary frames are not supported; send JSON text',
+          },
+        },
+      ],
     ];
     for (const [data, binary, expected] of cases) {
       client.sendRaw(data, binary);
       expect(await client.next()).toMatchObject(expected as object);
     }
-    expect(await client.request({ id: 'still', action: 'ping' })).toEqual({ id: 'still', payload: 'pong' });
+    expect(await client.request({ id: 'still', action: 'ping' })).toEqual({
+      id: 'still',
+      payload: 'pong',
+    });
     await client.close();
   });
 });
@@ -131,9 +289,27 @@ describe('strict mode and origin options', () => {
     const page = await getPage(`${t.url}/plain`);
     const other = await getPage(`${t.url}/plain`);
     const origin = new URL(t.url).origin;
-    expect(await handshakeStatus(t.url, { connectionId: page.connectionId, key: page.key, origin })).toBe(101);
-    expect(await handshakeStatus(t.url, { connectionId: 'A'.repeat(44), key: page.key, origin })).toBe(403);
-    expect(await handshakeStatus(t.url, { connectionId: page.connectionId, key: other.key, origin })).toBe(403);
+    expect(
+      await handshakeStatus(t.url, {
+        connectionId: page.connectionId,
+        key: page.key,
+        origin,
+      }),
+    ).toBe(101);
+    expect(
+      await handshakeStatus(t.url, {
+        connectionId: 'A'.repeat(44),
+        key: page.key,
+        origin,
+      }),
+    ).toBe(403);
+    expect(
+      await handshakeStatus(t.url, {
+        connectionId: page.connectionId,
+        key: other.key,
+        origin,
+      }),
+    ).toBe(403);
     expect(await handshakeStatus(t.url, { key: page.key, origin })).toBe(403);
     expect(t.realtime.stats().rejections.invalid_connection).toBe(3);
   });
@@ -142,17 +318,36 @@ describe('strict mode and origin options', () => {
     const page = await getPage(`${t.url}/plain`);
     const creds = { connectionId: page.connectionId, key: page.key };
     expect(await handshakeStatus(t.url, creds)).toBe(403);
-    expect(await handshakeStatus(t.url, { ...creds, origin: 'https://app.example:8443' })).toBe(101);
-    expect(await handshakeStatus(t.url, { ...creds, origin: 'https://app.example' })).toBe(403);
+    expect(
+      await handshakeStatus(t.url, {
+        ...creds,
+        origin: 'https://app.example:8443',
+      }),
+    ).toBe(101);
+    expect(
+      await handshakeStatus(t.url, { ...creds, origin: 'https://app.example' }),
+    ).toBe(403);
   });
 
   it('an origin predicate decides for other origins', async () => {
-    const app = await startApp({ allowedOrigins: (origin) => origin.endsWith('.trusted.example') });
+    const app = await startApp({
+      allowedOrigins: (origin) => origin.endsWith('.trusted.example'),
+    });
     try {
       const page = await getPage(`${app.url}/plain`);
       const creds = { connectionId: page.connectionId, key: page.key };
-      expect(await handshakeStatus(app.url, { ...creds, origin: 'https://a.trusted.example' })).toBe(101);
-      expect(await handshakeStatus(app.url, { ...creds, origin: 'https://trusted.example.evil' })).toBe(403);
+      expect(
+        await handshakeStatus(app.url, {
+          ...creds,
+          origin: 'https://a.trusted.example',
+        }),
+      ).toBe(101);
+      expect(
+        await handshakeStatus(app.url, {
+          ...creds,
+          origin: 'https://trusted.example.evil',
+        }),
+      ).toBe(403);
     } finally {
       await app.close();
     }

@@ -21,7 +21,11 @@ interface ValidHandshake {
 
 type Handshake = ValidHandshake | 'inert';
 type UpgradeRequest = IncomingMessage & { [kHandshake]?: Handshake };
-type VerifyCallback = (result: boolean, code?: number, message?: string) => void;
+type VerifyCallback = (
+  result: boolean,
+  code?: number,
+  message?: string,
+) => void;
 
 /**
  * The handshake rules of SPEC §5/§6 and the life of each accepted socket. Plugged into
@@ -52,19 +56,26 @@ export class ConnectionAcceptor {
     return {
       maxPayload: this.options.maxPayload,
       perMessageDeflate: false,
-      verifyClient: (info: { req: IncomingMessage }, callback: VerifyCallback) => this.verify(info.req, callback),
+      verifyClient: (
+        info: { req: IncomingMessage },
+        callback: VerifyCallback,
+      ) => this.verify(info.req, callback),
     };
   }
 
   bind(server: WebSocketServer): void {
     this.server = server;
-    server.on('connection', (ws: WebSocket, req: IncomingMessage) => this.accept(ws, req));
+    server.on('connection', (ws: WebSocket, req: IncomingMessage) =>
+      this.accept(ws, req),
+    );
   }
 
   private verify(req: UpgradeRequest, callback: VerifyCallback): void {
     if (!isOriginAllowed(req, this.options)) {
       this.stats.reject('origin');
-      this.logger.warn(`Refused a WebSocket handshake from origin ${JSON.stringify(String(req.headers.origin).slice(0, 200))}`);
+      this.logger.warn(
+        `Refused a WebSocket handshake from origin ${JSON.stringify(String(req.headers.origin).slice(0, 200))}`,
+      );
       return callback(false, 403, 'Forbidden');
     }
     const { key, connectionId } = this.resolver.presented(req);
@@ -78,7 +89,11 @@ export class ConnectionAcceptor {
     }
     this.hub.open(this.identity.digest(key, connectionId)).then(
       (view) => {
-        const handshake: ValidHandshake = { connectionId, view, connected: false };
+        const handshake: ValidHandshake = {
+          connectionId,
+          view,
+          connected: false,
+        };
         req[kHandshake] = handshake;
         try {
           callback(true); // ws completes the upgrade synchronously and emits 'connection'
@@ -90,7 +105,9 @@ export class ConnectionAcceptor {
       },
       (error: unknown) => {
         this.stats.reject('registry_unavailable');
-        this.logger.error(`Refused a WebSocket handshake: the registry could not load its subscriptions (${String(error)})`);
+        this.logger.error(
+          `Refused a WebSocket handshake: the registry could not load its subscriptions (${String(error)})`,
+        );
         callback(false, 503, 'Service Unavailable');
       },
     );
@@ -103,11 +120,24 @@ export class ConnectionAcceptor {
       connection = new RealtimeConnection(ws, req, null, null, null);
     } else {
       handshake.connected = true;
-      const socket = new RealtimeSocket(handshake.connectionId, handshake.view.digest, true, this.realtime);
-      connection = new RealtimeConnection(ws, req, handshake.connectionId, handshake.view, socket);
+      const socket = new RealtimeSocket(
+        handshake.connectionId,
+        handshake.view.digest,
+        true,
+        this.realtime,
+      );
+      connection = new RealtimeConnection(
+        ws,
+        req,
+        handshake.connectionId,
+        handshake.view,
+        socket,
+      );
     }
     this.hub.add(connection);
-    ws.on('message', (data, isBinary) => this.dispatcher.dispatch(connection, data, isBinary));
+    ws.on('message', (data, isBinary) =>
+      this.dispatcher.dispatch(connection, data, isBinary),
+    );
     ws.once('close', () => this.hub.remove(connection));
   }
 }

@@ -5,7 +5,10 @@ import { isWildcard, wildcardPattern } from '../channels';
 import type { RealtimeEvent } from '../interfaces/realtime-event';
 import { REALTIME_REGISTRY } from '../realtime.constants';
 import { RealtimeStatsCounter } from '../realtime-stats.counter';
-import type { RealtimeRegistry, RegistryEvent } from '../registry/realtime-registry';
+import type {
+  RealtimeRegistry,
+  RegistryEvent,
+} from '../registry/realtime-registry';
 import { pushFrame, TEXT_FRAME } from './frames';
 import { LocalView, type RealtimeConnection } from './realtime-connection';
 
@@ -28,7 +31,9 @@ export class ConnectionHub implements OnModuleDestroy {
     @Inject(REALTIME_REGISTRY) private readonly registry: RealtimeRegistry,
     private readonly stats: RealtimeStatsCounter,
   ) {
-    this.subscription = registry.events$.subscribe((event) => this.onRegistryEvent(event));
+    this.subscription = registry.events$.subscribe((event) =>
+      this.onRegistryEvent(event),
+    );
   }
 
   get connectionCount(): number {
@@ -82,7 +87,12 @@ export class ConnectionHub implements OnModuleDestroy {
     view.opening--;
     view.connections.add(connection);
     for (const channel of view.channels) this.indexAdd(channel, connection);
-    this.events.next({ type: 'connect', digest: view.digest, connectionId: connection.connectionId as string, instanceId: this.instanceId });
+    this.events.next({
+      type: 'connect',
+      digest: view.digest,
+      connectionId: connection.connectionId as string,
+      instanceId: this.instanceId,
+    });
   }
 
   remove(connection: RealtimeConnection): void {
@@ -93,7 +103,12 @@ export class ConnectionHub implements OnModuleDestroy {
     for (const channel of view.channels) this.indexDelete(channel, connection);
     this.registry.detach(view.digest);
     this.dropIfEmpty(view);
-    this.events.next({ type: 'disconnect', digest: view.digest, connectionId: connection.connectionId as string, instanceId: this.instanceId });
+    this.events.next({
+      type: 'disconnect',
+      digest: view.digest,
+      connectionId: connection.connectionId as string,
+      instanceId: this.instanceId,
+    });
   }
 
   onModuleDestroy(): void {
@@ -108,7 +123,8 @@ export class ConnectionHub implements OnModuleDestroy {
         break;
       case 'direct': {
         const view = this.views.get(event.digest);
-        if (view && view.connections.size > 0) this.write(view.connections, pushFrame(event.channel, event.json));
+        if (view && view.connections.size > 0)
+          this.write(view.connections, pushFrame(event.channel, event.json));
         break;
       }
       case 'subscribe': {
@@ -117,7 +133,8 @@ export class ConnectionHub implements OnModuleDestroy {
         for (const channel of event.channels) {
           if (view.channels.has(channel)) continue;
           view.channels.add(channel);
-          for (const connection of view.connections) this.indexAdd(channel, connection);
+          for (const connection of view.connections)
+            this.indexAdd(channel, connection);
         }
         break;
       }
@@ -126,7 +143,8 @@ export class ConnectionHub implements OnModuleDestroy {
         if (!view) return;
         for (const channel of event.channels) {
           if (!view.channels.delete(channel)) continue;
-          for (const connection of view.connections) this.indexDelete(channel, connection);
+          for (const connection of view.connections)
+            this.indexDelete(channel, connection);
         }
         break;
       }
@@ -137,7 +155,8 @@ export class ConnectionHub implements OnModuleDestroy {
   private deliver(channel: string, json: string): void {
     if (!isWildcard(channel)) {
       const connections = this.index.get(channel);
-      if (connections !== undefined) this.write(connections, pushFrame(channel, json));
+      if (connections !== undefined)
+        this.write(connections, pushFrame(channel, json));
       return;
     }
     const pattern = wildcardPattern(channel);
@@ -173,10 +192,16 @@ export class ConnectionHub implements OnModuleDestroy {
 
   private indexDelete(channel: string, connection: RealtimeConnection): void {
     const set = this.index.get(channel);
-    if (set && set.delete(connection) && set.size === 0) this.index.delete(channel);
+    if (set && set.delete(connection) && set.size === 0)
+      this.index.delete(channel);
   }
 
   private dropIfEmpty(view: LocalView): void {
-    if (view.opening === 0 && view.connections.size === 0 && this.views.get(view.digest) === view) this.views.delete(view.digest);
+    if (
+      view.opening === 0 &&
+      view.connections.size === 0 &&
+      this.views.get(view.digest) === view
+    )
+      this.views.delete(view.digest);
   }
 }

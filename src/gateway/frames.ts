@@ -7,17 +7,33 @@ export const TEXT_FRAME = { binary: false } as const;
  * connection (SPEC §6.5).
  */
 export function pushFrame(channel: string, json: string): Buffer {
-  return Buffer.from('{"channel":' + JSON.stringify(channel) + ',"payload":' + json + '}');
+  return Buffer.from(
+    '{"channel":' + JSON.stringify(channel) + ',"payload":' + json + '}',
+  );
 }
 
 export type RequestId = string | number | null;
 
 export function replyFrame(id: RequestId, payload: unknown): string {
-  return '{"id":' + JSON.stringify(id) + ',"payload":' + (JSON.stringify(payload) ?? 'null') + '}';
+  return (
+    '{"id":' +
+    JSON.stringify(id) +
+    ',"payload":' +
+    (JSON.stringify(payload) ?? 'null') +
+    '}'
+  );
 }
 
-export function errorFrame(id: RequestId, code: string, message: string, status?: number): string {
-  const error: { code: string; message: string; status?: number } = { code, message };
+export function errorFrame(
+  id: RequestId,
+  code: string,
+  message: string,
+  status?: number,
+): string {
+  const error: { code: string; message: string; status?: number } = {
+    code,
+    message,
+  };
   if (status !== undefined) error.status = status;
   return JSON.stringify({ id, error });
 }

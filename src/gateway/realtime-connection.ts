@@ -23,7 +23,8 @@ export class RealtimeConnection {
     readonly socket: RealtimeSocket | null,
   ) {
     // Marks the socket as ours and lets @Socket() find the context from the ws client.
-    (ws as unknown as { [kConnection]: RealtimeConnection })[kConnection] = this;
+    (ws as unknown as { [kConnection]: RealtimeConnection })[kConnection] =
+      this;
   }
 
   get inert(): boolean {

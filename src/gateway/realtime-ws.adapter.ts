@@ -17,15 +17,23 @@ export class RealtimeWsAdapter extends WsAdapter {
   }
 
   override create(port: number, options?: GatewayOptions): any {
-    if (!options?.[REALTIME_GATEWAY_MARKER]) return super.create(port, options as never);
+    if (!options?.[REALTIME_GATEWAY_MARKER])
+      return super.create(port, options as never);
     const { [REALTIME_GATEWAY_MARKER]: _marker, ...gatewayOptions } = options;
     const acceptor = this.app.get(ConnectionAcceptor, { strict: false });
-    const server = super.create(port, { ...gatewayOptions, ...acceptor.serverOptions() } as never);
+    const server = super.create(port, {
+      ...gatewayOptions,
+      ...acceptor.serverOptions(),
+    } as never);
     acceptor.bind(server);
     return server;
   }
 
-  override bindMessageHandlers(client: any, handlers: any[], transform: (data: any) => Observable<any>): void {
+  override bindMessageHandlers(
+    client: any,
+    handlers: any[],
+    transform: (data: any) => Observable<any>,
+  ): void {
     // Our sockets speak SPEC §4, dispatched by the acceptor; Nest's {event,data} parser stays off them.
     if (client?.[kConnection]) return;
     super.bindMessageHandlers(client, handlers as never, transform);

@@ -22,7 +22,10 @@ export interface RealtimeMessage {
   [field: string]: unknown;
 }
 
-type ActionHandler = (message: RealtimeMessage, connection: RealtimeConnection) => unknown;
+type ActionHandler = (
+  message: RealtimeMessage,
+  connection: RealtimeConnection,
+) => unknown;
 
 const OPEN = 1; // WebSocket.OPEN
 
@@ -33,30 +36,52 @@ const OPEN = 1; // WebSocket.OPEN
  */
 @Injectable()
 export class MessageDispatcher {
-  private readonly handlers = new Map<string, ActionHandler>([['ping', () => 'pong']]);
+  private readonly handlers = new Map<string, ActionHandler>([
+    ['ping', () => 'pong'],
+  ]);
 
   constructor(private readonly stats: RealtimeStatsCounter) {}
 
-  dispatch(connection: RealtimeConnection, data: RawData, isBinary: boolean): void {
+  dispatch(
+    connection: RealtimeConnection,
+    data: RawData,
+    isBinary: boolean,
+  ): void {
     this.stats.messagesIn++;
-    if (isBinary) return this.fail(connection, null, 'bad_request', FRAME_BINARY);
+    if (isBinary)
+      return this.fail(connection, null, 'bad_request', FRAME_BINARY);
     let message: unknown;
     try {
       message = JSON.parse(data.toString());
     } catch {
       return this.fail(connection, null, 'bad_request', FRAME_NOT_JSON);
     }
-    if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+    if (
+      typeof message !== 'object' ||
+      message === null ||
+      Array.isArray(message)
+    ) {
       return this.fail(connection, null, 'bad_request', FRAME_NOT_OBJECT);
     }
     const { id, action } = message as Record<string, unknown>;
-    if (typeof id !== 'string' && !(typeof id === 'number' && Number.isFinite(id))) {
+    if (
+      typeof id !== 'string' &&
+      !(typeof id === 'number' && Number.isFinite(id))
+    ) {
       return this.fail(connection, null, 'bad_request', FRAME_BAD_ID);
     }
-    if (typeof action !== 'string' || action.length === 0) return this.fail(connection, id, 'bad_request', FRAME_BAD_ACTION);
-    if (connection.inert) return this.fail(connection, id, 'unauthorized', UNAUTHORIZED);
+    if (typeof action !== 'string' || action.length === 0)
+      return this.fail(connection, id, 'bad_request', FRAME_BAD_ACTION);
+    if (connection.inert)
+      return this.fail(connection, id, 'unauthorized', UNAUTHORIZED);
     const handler = this.handlers.get(action);
-    if (!handler) return this.fail(connection, id, 'unknown_action', UNKNOWN_ACTION(action));
+    if (!handler)
+      return this.fail(
+        connection,
+        id,
+        'unknown_action',
+        UNKNOWN_ACTION(action),
+      );
     let result: unknown;
     try {
       result = handler(message as RealtimeMessage, connection);
@@ -66,7 +91,11 @@ export class MessageDispatcher {
     this.respond(connection, id, result);
   }
 
-  private respond(connection: RealtimeConnection, id: RequestId, result: unknown): void {
+  private respond(
+    connection: RealtimeConnection,
+    id: RequestId,
+    result: unknown,
+  ): void {
     if (isObservable(result)) {
       (result as Observable<unknown>).subscribe({
         next: (value) => this.write(connection, replyFrame(id, value)),
@@ -82,12 +111,22 @@ export class MessageDispatcher {
     }
   }
 
-  private failWith(connection: RealtimeConnection, id: RequestId, error: unknown): void {
-    if (error instanceof RealtimeError) this.fail(connection, id, error.code, error.message);
+  private failWith(
+    connection: RealtimeConnection,
+    id: RequestId,
+    error: unknown,
+  ): void {
+    if (error instanceof RealtimeError)
+      this.fail(connection, id, error.code, error.message);
     else this.fail(connection, id, 'handler_error', 'the handler failed');
   }
 
-  private fail(connection: RealtimeConnection, id: RequestId, code: string, message: string): void {
+  private fail(
+    connection: RealtimeConnection,
+    id: RequestId,
+    code: string,
+    message: string,
+  ): void {
     this.write(connection, errorFrame(id, code, message));
   }
 

@@ -12,5 +12,9 @@ export function injectConnectionId(html: string, connectionId: string): string {
 
 /** Whether a response about to be sent is HTML (Express sends strings as HTML when no type is set). */
 export function isHtmlResponse(contentType: unknown): boolean {
-  return contentType === undefined || (typeof contentType === 'string' && contentType.toLowerCase().includes('text/html'));
+  return (
+    contentType === undefined ||
+    (typeof contentType === 'string' &&
+      contentType.toLowerCase().includes('text/html'))
+  );
 }

@@ -6,7 +6,10 @@ import { RealtimeService } from '../realtime.service';
 import { injectConnectionId, isHtmlResponse } from './html-injection';
 import type { RealtimeRequest } from './socket-resolver';
 
-type ExpressLikeResponse = ServerResponse & { send?: (body?: unknown) => unknown; locals?: Record<string, unknown> };
+type ExpressLikeResponse = ServerResponse & {
+  send?: (body?: unknown) => unknown;
+  locals?: Record<string, unknown>;
+};
 
 /**
  * Runs for every HTTP route of the app: makes the request's socket context reachable
@@ -21,7 +24,11 @@ export class RealtimeHttpMiddleware implements NestMiddleware {
     @Inject(REALTIME_OPTIONS) private readonly options: ResolvedRealtimeOptions,
   ) {}
 
-  use(req: RealtimeRequest & { [kRealtimeService]?: RealtimeService }, res: ExpressLikeResponse, next: () => void): void {
+  use(
+    req: RealtimeRequest & { [kRealtimeService]?: RealtimeService },
+    res: ExpressLikeResponse,
+    next: () => void,
+  ): void {
     req[kRealtimeService] = this.realtime;
     const realtime = this.realtime;
     if (res.locals && !Object.hasOwn(res.locals, 'socketConnectionId')) {
@@ -36,7 +43,12 @@ export class RealtimeHttpMiddleware implements NestMiddleware {
     if (this.options.injectConnectionId && typeof send === 'function') {
       let injected = false;
       res.send = function (this: ExpressLikeResponse, body?: unknown) {
-        if (!injected && typeof body === 'string' && body.includes('<body') && isHtmlResponse(this.getHeader('Content-Type'))) {
+        if (
+          !injected &&
+          typeof body === 'string' &&
+          body.includes('<body') &&
+          isHtmlResponse(this.getHeader('Content-Type'))
+        ) {
           injected = true;
           body = injectConnectionId(body, realtime.socket(req).connectionId);
         }

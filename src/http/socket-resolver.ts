@@ -40,12 +40,15 @@ function queryParam(req: RealtimeRequest, name: string): string | undefined {
   }
   const url = req.url ?? '';
   const q = url.indexOf('?');
-  return q === -1 ? undefined : (new URLSearchParams(url.slice(q + 1)).get(name) ?? undefined);
+  return q === -1
+    ? undefined
+    : (new URLSearchParams(url.slice(q + 1)).get(name) ?? undefined);
 }
 
 function bodyParam(req: RealtimeRequest, name: string): string | undefined {
   const body = req.body as Record<string, unknown> | undefined;
-  if (!body || typeof body !== 'object' || !Object.hasOwn(body, name)) return undefined;
+  if (!body || typeof body !== 'object' || !Object.hasOwn(body, name))
+    return undefined;
   const value = body[name];
   return typeof value === 'string' ? value : undefined;
 }
@@ -69,10 +72,16 @@ export class SocketResolver {
     const cookieKey = readCookie(req.headers.cookie, this.options.cookie.name);
     const key = this.identity.isSocketKey(cookieKey)
       ? cookieKey
-      : (first(req.headers[SOCKET_KEY_HEADER]) ?? queryParam(req, SOCKET_KEY_PARAM));
+      : (first(req.headers[SOCKET_KEY_HEADER]) ??
+        queryParam(req, SOCKET_KEY_PARAM));
     const connectionId =
-      first(req.headers[CONNECTION_ID_HEADER]) ?? queryParam(req, CONNECTION_ID_PARAM) ?? bodyParam(req, CONNECTION_ID_PARAM);
-    return { key: this.identity.isSocketKey(key) ? key : undefined, connectionId };
+      first(req.headers[CONNECTION_ID_HEADER]) ??
+      queryParam(req, CONNECTION_ID_PARAM) ??
+      bodyParam(req, CONNECTION_ID_PARAM);
+    return {
+      key: this.identity.isSocketKey(key) ? key : undefined,
+      connectionId,
+    };
   }
 
   resolve(req: RealtimeRequest, backend: SocketBackend): RealtimeSocket {
@@ -87,7 +96,12 @@ export class SocketResolver {
     const id = this.identity.isIssued(presented.connectionId, key)
       ? (presented.connectionId as string)
       : this.identity.issueConnectionId(key);
-    const socket = new RealtimeSocket(id, this.identity.digest(key, id), false, backend);
+    const socket = new RealtimeSocket(
+      id,
+      this.identity.digest(key, id),
+      false,
+      backend,
+    );
     req[kRealtimeSocket] = socket;
     return socket;
   }
@@ -96,10 +110,17 @@ export class SocketResolver {
     const res = req.res;
     if (!res || res.headersSent) return;
     const { cookie } = this.options;
-    const secure = cookie.secure === 'auto' ? requestScheme(req, this.options.trustProxy) === 'https' : cookie.secure;
+    const secure =
+      cookie.secure === 'auto'
+        ? requestScheme(req, this.options.trustProxy) === 'https'
+        : cookie.secure;
     const value = serializeKeyCookie(key, cookie, secure);
     const previous = res.getHeader('Set-Cookie');
     if (previous === undefined) res.setHeader('Set-Cookie', value);
-    else res.setHeader('Set-Cookie', [...(Array.isArray(previous) ? previous : [String(previous)]), value]);
+    else
+      res.setHeader('Set-Cookie', [
+        ...(Array.isArray(previous) ? previous : [String(previous)]),
+        value,
+      ]);
   }
 }

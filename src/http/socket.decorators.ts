@@ -7,19 +7,25 @@ import type { RealtimeSocket } from './realtime-socket';
 
 function socketOf(context: ExecutionContext): RealtimeSocket {
   if (context.getType() === 'ws') {
-    const client = context.switchToWs().getClient() as { [kConnection]?: RealtimeConnection };
+    const client = context.switchToWs().getClient() as {
+      [kConnection]?: RealtimeConnection;
+    };
     const socket = client?.[kConnection]?.socket;
     if (socket) return socket;
     throw new Error(MIDDLEWARE_MISSING);
   }
-  const req = context.switchToHttp().getRequest<{ [kRealtimeService]?: RealtimeService }>();
+  const req = context
+    .switchToHttp()
+    .getRequest<{ [kRealtimeService]?: RealtimeService }>();
   const realtime = req?.[kRealtimeService];
   if (!realtime) throw new Error(MIDDLEWARE_MISSING);
   return realtime.socket(req as never);
 }
 
 /** The `RealtimeSocket` of the current request (or socket message). */
-export const Socket = createParamDecorator((_data: unknown, context: ExecutionContext) => socketOf(context));
+export const Socket = createParamDecorator(
+  (_data: unknown, context: ExecutionContext) => socketOf(context),
+);
 
 /** The connection id of the current request (or socket message). */
 export const SocketConnectionId = createParamDecorator(

@@ -1,7 +1,10 @@
 import type { ResolvedRealtimeOptions } from '../realtime.options';
 
 /** Reads one cookie from a raw `Cookie` header (upgrade requests never see cookie-parser). */
-export function readCookie(header: string | string[] | undefined, name: string): string | undefined {
+export function readCookie(
+  header: string | string[] | undefined,
+  name: string,
+): string | undefined {
   if (!header) return undefined;
   const raw = Array.isArray(header) ? header.join('; ') : header;
   let start = 0;
@@ -11,7 +14,8 @@ export function readCookie(header: string | string[] | undefined, name: string):
     const eq = raw.indexOf('=', start);
     if (eq !== -1 && eq < end && raw.slice(start, eq).trim() === name) {
       let value = raw.slice(eq + 1, end).trim();
-      if (value.length > 1 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+      if (value.length > 1 && value.startsWith('"') && value.endsWith('"'))
+        value = value.slice(1, -1);
       return value;
     }
     start = end + 1;
@@ -20,9 +24,14 @@ export function readCookie(header: string | string[] | undefined, name: string):
 }
 
 /** `Set-Cookie` value for the socket key: HttpOnly, so page scripts never read it. */
-export function serializeKeyCookie(key: string, options: ResolvedRealtimeOptions['cookie'], secure: boolean): string {
+export function serializeKeyCookie(
+  key: string,
+  options: ResolvedRealtimeOptions['cookie'],
+  secure: boolean,
+): string {
   let cookie = `${options.name}=${key}; Path=${options.path}; HttpOnly; SameSite=${options.sameSite[0].toUpperCase()}${options.sameSite.slice(1)}`;
-  if (options.maxAge > 0) cookie += `; Max-Age=${Math.floor(options.maxAge / 1000)}`;
+  if (options.maxAge > 0)
+    cookie += `; Max-Age=${Math.floor(options.maxAge / 1000)}`;
   if (secure) cookie += '; Secure';
   return cookie;
 }

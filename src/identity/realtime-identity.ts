@@ -44,18 +44,37 @@ export class RealtimeIdentity {
 
   /** Whether `id` was issued by a server with this secret for `key` (constant-time). */
   isIssued(id: unknown, key: unknown): boolean {
-    if (typeof id !== 'string' || !ID_PATTERN.test(id) || !this.isSocketKey(key)) return false;
+    if (
+      typeof id !== 'string' ||
+      !ID_PATTERN.test(id) ||
+      !this.isSocketKey(key)
+    )
+      return false;
     const presented = Buffer.from(id.slice(NONCE_CHARS), 'base64url');
     const expected = this.mac(id.slice(0, NONCE_CHARS), key);
-    return presented.length === expected.length && timingSafeEqual(presented, expected);
+    return (
+      presented.length === expected.length &&
+      timingSafeEqual(presented, expected)
+    );
   }
 
   /** The identity of one client view: all its subscriptions are stored under it. */
   digest(key: string, id: string): string {
-    return createHmac('sha256', this.secret).update('digest\0').update(key).update('\0').update(id).digest('base64url');
+    return createHmac('sha256', this.secret)
+      .update('digest\0')
+      .update(key)
+      .update('\0')
+      .update(id)
+      .digest('base64url');
   }
 
   private mac(nonce: string, key: string): Buffer {
-    return createHmac('sha256', this.secret).update('id\0').update(nonce).update('\0').update(key).digest().subarray(0, MAC_BYTES);
+    return createHmac('sha256', this.secret)
+      .update('id\0')
+      .update(nonce)
+      .update('\0')
+      .update(key)
+      .digest()
+      .subarray(0, MAC_BYTES);
   }
 }

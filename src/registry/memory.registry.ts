@@ -19,7 +19,9 @@ export class MemoryRegistry implements RealtimeRegistry {
   readonly events$ = this.subject.asObservable();
   private readonly views = new Map<string, ViewState>();
 
-  constructor(private readonly ttl: { pendingTtl: number; reconnectGrace: number }) {}
+  constructor(
+    private readonly ttl: { pendingTtl: number; reconnectGrace: number },
+  ) {}
 
   async subscribe(digest: string, channels: readonly string[]): Promise<void> {
     let view = this.views.get(digest);
@@ -35,24 +37,30 @@ export class MemoryRegistry implements RealtimeRegistry {
       }
     }
     if (view.live > 0) {
-      if (added.length > 0) this.subject.next({ type: 'subscribe', digest, channels: added });
+      if (added.length > 0)
+        this.subject.next({ type: 'subscribe', digest, channels: added });
     } else {
       this.expireAfter(digest, view, this.ttl.pendingTtl);
     }
   }
 
-  async unsubscribe(digest: string, channels: readonly string[]): Promise<void> {
+  async unsubscribe(
+    digest: string,
+    channels: readonly string[],
+  ): Promise<void> {
     const view = this.views.get(digest);
     if (!view) return;
     const removed: string[] = [];
     for (const channel of channels) {
       if (view.channels.delete(channel)) removed.push(channel);
     }
-    if (view.live > 0 && removed.length > 0) this.subject.next({ type: 'unsubscribe', digest, channels: removed });
+    if (view.live > 0 && removed.length > 0)
+      this.subject.next({ type: 'unsubscribe', digest, channels: removed });
   }
 
   async publish(channels: readonly string[], json: string): Promise<void> {
-    for (let i = 0; i < channels.length; i++) this.subject.next({ type: 'push', channel: channels[i], json });
+    for (let i = 0; i < channels.length; i++)
+      this.subject.next({ type: 'push', channel: channels[i], json });
   }
 
   async sendTo(digest: string, channel: string, json: string): Promise<void> {
@@ -100,7 +108,8 @@ export class MemoryRegistry implements RealtimeRegistry {
   }
 
   async close(): Promise<void> {
-    for (const view of this.views.values()) if (view.timer) clearTimeout(view.timer);
+    for (const view of this.views.values())
+      if (view.timer) clearTimeout(view.timer);
     this.views.clear();
     this.subject.complete();
   }
@@ -108,7 +117,8 @@ export class MemoryRegistry implements RealtimeRegistry {
   private expireAfter(digest: string, view: ViewState, ms: number): void {
     if (view.timer) clearTimeout(view.timer);
     view.timer = setTimeout(() => {
-      if (this.views.get(digest) === view && view.live === 0) this.views.delete(digest);
+      if (this.views.get(digest) === view && view.live === 0)
+        this.views.delete(digest);
     }, ms);
     view.timer.unref();
   }

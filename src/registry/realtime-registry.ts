@@ -11,11 +11,24 @@ export type RegistryEvent =
   /** A push to `channel` (which may contain `*`), for the connections of this instance. */
   | { readonly type: 'push'; readonly channel: string; readonly json: string }
   /** A targeted push to the connections of one client view. */
-  | { readonly type: 'direct'; readonly digest: string; readonly channel: string; readonly json: string }
+  | {
+      readonly type: 'direct';
+      readonly digest: string;
+      readonly channel: string;
+      readonly json: string;
+    }
   /** A view attached to this instance gained channels. */
-  | { readonly type: 'subscribe'; readonly digest: string; readonly channels: readonly string[] }
+  | {
+      readonly type: 'subscribe';
+      readonly digest: string;
+      readonly channels: readonly string[];
+    }
   /** A view attached to this instance lost channels. */
-  | { readonly type: 'unsubscribe'; readonly digest: string; readonly channels: readonly string[] };
+  | {
+      readonly type: 'unsubscribe';
+      readonly digest: string;
+      readonly channels: readonly string[];
+    };
 
 /**
  * Where subscriptions live and how pushes travel (SPEC §6). Every method that

@@ -3,7 +3,12 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { readFile } from 'node:fs';
 import { join } from 'node:path';
-import { RealtimeModule, RealtimeService, RealtimeWsAdapter, type RealtimeModuleOptions } from '../../src';
+import {
+  RealtimeModule,
+  RealtimeService,
+  RealtimeWsAdapter,
+  type RealtimeModuleOptions,
+} from '../../src';
 import { REALTIME_REGISTRY } from '../../src/realtime.constants';
 import type { MemoryRegistry } from '../../src/registry/memory.registry';
 import { FixtureController } from '../fixtures/fixture.controller';
@@ -17,20 +22,36 @@ export interface TestApp {
 }
 
 /** A tiny `{{name}}` template engine, so `@Render` runs through Express's res.render. */
-function renderTemplate(file: string, options: object, callback: (error: Error | null, html?: string) => void): void {
+function renderTemplate(
+  file: string,
+  options: object,
+  callback: (error: Error | null, html?: string) => void,
+): void {
   readFile(file, 'utf8', (error, text) => {
     if (error) return callback(error);
-    callback(null, text.replace(/\{\{(\w+)\}\}/g, (_, name: string) => String((options as Record<string, unknown>)[name] ?? '')));
+    callback(
+      null,
+      text.replace(/\{\{(\w+)\}\}/g, (_, name: string) =>
+        String((options as Record<string, unknown>)[name] ?? ''),
+      ),
+    );
   });
 }
 
 /** A real Nest app with the module and the fixture routes, listening on 127.0.0.1. */
-export async function startApp(options: RealtimeModuleOptions = {}, controllers: Type[] = [FixtureController]): Promise<TestApp> {
+export async function startApp(
+  options: RealtimeModuleOptions = {},
+  controllers: Type[] = [FixtureController],
+): Promise<TestApp> {
   @Module({ imports: [RealtimeModule.forRoot(options)], controllers })
   class FixtureAppModule {}
 
-  const moduleRef = await Test.createTestingModule({ imports: [FixtureAppModule] }).compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ logger: false });
+  const moduleRef = await Test.createTestingModule({
+    imports: [FixtureAppModule],
+  }).compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({
+    logger: false,
+  });
   app.useWebSocketAdapter(new RealtimeWsAdapter(app));
   app.engine('html', renderTemplate);
   app.setBaseViewsDir(join(__dirname, '..', 'fixtures', 'views'));

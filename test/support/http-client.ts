@@ -9,7 +9,10 @@ export interface Page {
 
 export const BODY_ID = /<body[^>]*\sdata-socket-connection-id="([^"]+)"/i;
 
-export function keyFromCookies(setCookie: string[], name = 'realtime_key'): string | undefined {
+export function keyFromCookies(
+  setCookie: string[],
+  name = 'realtime_key',
+): string | undefined {
   for (const cookie of setCookie) {
     const match = new RegExp(`^${name}=([^;]*)`).exec(cookie);
     if (match) return match[1];
@@ -18,8 +21,14 @@ export function keyFromCookies(setCookie: string[], name = 'realtime_key'): stri
 }
 
 /** GETs a page, presenting `key` as the cookie when given (a browser's cookie jar). */
-export async function getPage(url: string, key?: string, headers: Record<string, string> = {}): Promise<Page> {
-  const res = await fetch(url, { headers: { ...headers, ...(key ? { cookie: `realtime_key=${key}` } : {}) } });
+export async function getPage(
+  url: string,
+  key?: string,
+  headers: Record<string, string> = {},
+): Promise<Page> {
+  const res = await fetch(url, {
+    headers: { ...headers, ...(key ? { cookie: `realtime_key=${key}` } : {}) },
+  });
   const html = await res.text();
   const setCookie = res.headers.getSetCookie();
   return {
@@ -32,11 +41,22 @@ export async function getPage(url: string, key?: string, headers: Record<string,
 }
 
 /** POSTs JSON as the client view (key cookie + X-Socket-Connection-Id). */
-export async function postJson(url: string, body: unknown, key?: string, connectionId?: string): Promise<{ status: number; body: unknown }> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+export async function postJson(
+  url: string,
+  body: unknown,
+  key?: string,
+  connectionId?: string,
+): Promise<{ status: number; body: unknown }> {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+  };
   if (key) headers.cookie = `realtime_key=${key}`;
   if (connectionId) headers['x-socket-connection-id'] = connectionId;
-  const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }

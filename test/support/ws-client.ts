@@ -35,7 +35,10 @@ export class TestClient {
   async nextRaw(timeout = 3000): Promise<string> {
     const deadline = Date.now() + timeout;
     while (this.frames.length === 0) {
-      if (this.closeCode !== undefined) throw new Error(`socket closed (${this.closeCode}) while waiting for a frame`);
+      if (this.closeCode !== undefined)
+        throw new Error(
+          `socket closed (${this.closeCode}) while waiting for a frame`,
+        );
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no frame within ${timeout} ms`);
       await new Promise<void>((resolve) => {
@@ -54,7 +57,10 @@ export class TestClient {
   }
 
   /** Sends a request frame and returns the next frame with the same id. */
-  async request(frame: Record<string, unknown>, timeout?: number): Promise<Frame> {
+  async request(
+    frame: Record<string, unknown>,
+    timeout?: number,
+  ): Promise<Frame> {
     this.ws.send(JSON.stringify(frame));
     return this.next(timeout);
   }
@@ -64,7 +70,11 @@ export class TestClient {
   }
 
   close(): Promise<number> {
-    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close();
+    if (
+      this.ws.readyState === WebSocket.OPEN ||
+      this.ws.readyState === WebSocket.CONNECTING
+    )
+      this.ws.close();
     return this.whenClosed();
   }
 
@@ -86,35 +96,52 @@ export interface ConnectOptions {
 
 function socketUrl(baseUrl: string, options: ConnectOptions): string {
   const url = new URL(options.path ?? '/', baseUrl.replace(/^http/, 'ws'));
-  if (options.connectionId !== undefined) url.searchParams.set('socket_connection_id', options.connectionId);
-  if (options.key !== undefined && options.keyVia === 'query') url.searchParams.set('socket_key', options.key);
+  if (options.connectionId !== undefined)
+    url.searchParams.set('socket_connection_id', options.connectionId);
+  if (options.key !== undefined && options.keyVia === 'query')
+    url.searchParams.set('socket_key', options.key);
   return url.toString();
 }
 
 function socketHeaders(options: ConnectOptions): Record<string, string> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.key !== undefined) {
-    if ((options.keyVia ?? 'cookie') === 'cookie') headers.cookie = `${options.cookieName ?? 'realtime_key'}=${options.key}`;
+    if ((options.keyVia ?? 'cookie') === 'cookie')
+      headers.cookie = `${options.cookieName ?? 'realtime_key'}=${options.key}`;
     else if (options.keyVia === 'header') headers['x-socket-key'] = options.key;
   }
   return headers;
 }
 
 /** Opens a socket and resolves once the client saw it open. */
-export function connect(baseUrl: string, options: ConnectOptions = {}): Promise<TestClient> {
+export function connect(
+  baseUrl: string,
+  options: ConnectOptions = {},
+): Promise<TestClient> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(socketUrl(baseUrl, options), { headers: socketHeaders(options), origin: options.origin });
+    const ws = new WebSocket(socketUrl(baseUrl, options), {
+      headers: socketHeaders(options),
+      origin: options.origin,
+    });
     const client = new TestClient(ws);
     ws.once('open', () => resolve(client));
     ws.once('error', reject);
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`unexpected response ${res.statusCode}`)));
+    ws.once('unexpected-response', (_req, res) =>
+      reject(new Error(`unexpected response ${res.statusCode}`)),
+    );
   });
 }
 
 /** Attempts a handshake and resolves with the HTTP status the server refused it with (or 101). */
-export function handshakeStatus(baseUrl: string, options: ConnectOptions = {}): Promise<number> {
+export function handshakeStatus(
+  baseUrl: string,
+  options: ConnectOptions = {},
+): Promise<number> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(socketUrl(baseUrl, options), { headers: socketHeaders(options), origin: options.origin });
+    const ws = new WebSocket(socketUrl(baseUrl, options), {
+      headers: socketHeaders(options),
+      origin: options.origin,
+    });
     ws.once('open', () => {
       ws.close();
       resolve(101);
