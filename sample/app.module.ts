@@ -1,14 +1,9 @@
-import { Controller, Get, Header, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { RealtimeModule } from 'nestjs-realtime';
+import { ChatController } from './chat.controller';
 
-// Placeholder page: replaced by the chat sample once the library exists.
-@Controller()
-export class AppController {
-  @Get()
-  @Header('Content-Type', 'text/html; charset=utf-8')
-  index(): string {
-    return '<html><body><h1>hi</h1></body></html>';
-  }
-}
-
-@Module({ controllers: [AppController] })
+@Module({
+  imports: [RealtimeModule.forRoot({ secret: process.env.REALTIME_SECRET })],
+  controllers: [ChatController],
+})
 export class AppModule {}
