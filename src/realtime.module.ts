@@ -1,5 +1,6 @@
 import {
   type DynamicModule,
+  type FactoryProvider,
   Global,
   Inject,
   Logger,
@@ -52,8 +53,9 @@ export interface RealtimeModuleAsyncOptions extends Pick<
   ModuleMetadata,
   'imports'
 > {
-  inject?: any[];
+  inject?: FactoryProvider['inject'];
   useFactory?: (
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- whatever `inject` lists
     ...args: any[]
   ) => RealtimeModuleOptions | Promise<RealtimeModuleOptions>;
   useClass?: Type<RealtimeOptionsFactory>;

@@ -1,6 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
-import type { Observable } from 'rxjs';
 import { kConnection, REALTIME_GATEWAY_MARKER } from '../realtime.constants';
 import { ConnectionAcceptor } from './connection-acceptor';
 
@@ -16,7 +15,10 @@ export class RealtimeWsAdapter extends WsAdapter {
     super(app as never);
   }
 
-  override create(port: number, options?: GatewayOptions): any {
+  override create(
+    port: number,
+    options?: GatewayOptions,
+  ): ReturnType<WsAdapter['create']> {
     if (!options?.[REALTIME_GATEWAY_MARKER])
       return super.create(port, options as never);
     const { [REALTIME_GATEWAY_MARKER]: _marker, ...gatewayOptions } = options;
@@ -30,12 +32,11 @@ export class RealtimeWsAdapter extends WsAdapter {
   }
 
   override bindMessageHandlers(
-    client: any,
-    handlers: any[],
-    transform: (data: any) => Observable<any>,
+    ...args: Parameters<WsAdapter['bindMessageHandlers']>
   ): void {
     // Our sockets speak SPEC §4, dispatched by the acceptor; Nest's {event,data} parser stays off them.
+    const client = args[0] as { [kConnection]?: unknown } | undefined;
     if (client?.[kConnection]) return;
-    super.bindMessageHandlers(client, handlers as never, transform);
+    super.bindMessageHandlers(...args);
   }
 }
