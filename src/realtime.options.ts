@@ -175,7 +175,7 @@ function resolveCookie(value: unknown): Required<RealtimeCookieOptions> {
     if (!COOKIE_KNOWN.has(key))
       throw new Error(optionError(`cookie.${key}`, 'is not a known option'));
   }
-  const name = c.name ?? DEFAULTS.cookie.name;
+  const name = c.name === undefined ? DEFAULTS.cookie.name : c.name;
   if (typeof name !== 'string' || !COOKIE_NAME.test(name)) {
     throw new Error(
       optionError(
@@ -184,7 +184,7 @@ function resolveCookie(value: unknown): Required<RealtimeCookieOptions> {
       ),
     );
   }
-  const path = c.path ?? DEFAULTS.cookie.path;
+  const path = c.path === undefined ? DEFAULTS.cookie.path : c.path;
   if (typeof path !== 'string' || !path.startsWith('/') || /[;\s]/.test(path)) {
     throw new Error(
       optionError(
@@ -193,7 +193,7 @@ function resolveCookie(value: unknown): Required<RealtimeCookieOptions> {
       ),
     );
   }
-  const secure = c.secure ?? DEFAULTS.cookie.secure;
+  const secure = c.secure === undefined ? DEFAULTS.cookie.secure : c.secure;
   if (secure !== true && secure !== false && secure !== 'auto') {
     throw new Error(
       optionError(
@@ -244,11 +244,18 @@ function resolveOrigins(value: unknown): OriginPredicate | ReadonlySet<string> {
     } catch {
       parsed = undefined;
     }
-    if (
-      !parsed ||
-      parsed.origin === 'null' ||
-      parsed.origin !== origin.toLowerCase().replace(/\/$/, '')
-    ) {
+    // Bare origins only: scheme, host and optional port (a default port is normalized away).
+    const bare =
+      parsed !== undefined &&
+      parsed.origin !== 'null' &&
+      parsed.pathname === '/' &&
+      !parsed.search &&
+      !parsed.hash &&
+      !parsed.username &&
+      !parsed.password &&
+      !/^[^:]+:\/\/[^/]+\/./.test(origin) &&
+      !/[?#]/.test(origin);
+    if (!parsed || !bare) {
       throw new Error(
         optionError(
           'allowedOrigins',
@@ -282,7 +289,7 @@ export function resolveOptions(
     production ? 'redis' : 'memory',
   );
 
-  const path = options.path ?? DEFAULTS.path;
+  const path = options.path === undefined ? DEFAULTS.path : options.path;
   if (
     typeof path !== 'string' ||
     !path.startsWith('/') ||
@@ -314,16 +321,15 @@ export function resolveOptions(
   }
   if (registry === 'redis') throw new Error(REDIS_NOT_AVAILABLE);
 
-  const maxPayload = duration(
-    'maxPayload',
-    options.maxPayload,
-    DEFAULTS.maxPayload,
-    64,
-  );
-  if (!Number.isInteger(maxPayload))
+  const maxPayload = options.maxPayload ?? DEFAULTS.maxPayload;
+  if (!Number.isInteger(maxPayload) || (maxPayload as number) < 64) {
     throw new Error(
-      optionError('maxPayload', 'must be a whole number of bytes'),
+      optionError(
+        'maxPayload',
+        `must be a whole number of bytes >= 64, got ${describe(maxPayload)}`,
+      ),
     );
+  }
 
   return {
     path,
@@ -361,6 +367,6 @@ export function resolveOptions(
       DEFAULTS.pendingTtl,
       1,
     ),
-    maxPayload,
+    maxPayload: maxPayload as number,
   };
 }

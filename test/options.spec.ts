@@ -158,12 +158,14 @@ describe('resolveOptions: defaults', () => {
           'https://App.Example:8443',
           'http://b.example/',
           'http://127.0.0.1:3000',
+          'https://c.example:443',
         ],
       },
       DEV,
     );
     expect([...(o.allowedOrigins as ReadonlySet<string>)].sort()).toEqual(
       [
+        'https://c.example',
         'http://127.0.0.1:3000',
         'http://b.example',
         'https://app.example:8443',
@@ -226,6 +228,8 @@ describe('resolveOptions: invalid values name the option', () => {
     ['cookie.path', { cookie: { path: '/a b' } }],
     ['cookie.path', { cookie: { path: 5 } }],
     ['cookie.maxAge', { cookie: { maxAge: -1 } }],
+    ['cookie.name', { cookie: { name: null } }],
+    ['path', { path: null }],
     ['cookie.maxAge', { cookie: { maxAge: '1000' } }],
     ['cookie.maxAge', { cookie: { maxAge: Number.NaN } }],
     ['cookie.maxAge', { cookie: { maxAge: Number.POSITIVE_INFINITY } }],

@@ -2,6 +2,11 @@ import { BODY_ATTRIBUTE } from '../realtime.constants';
 
 const BODY_TAG = /<body(?=[\s>/])/i;
 
+/** Whether the HTML has a `<body` tag (any case). */
+export function hasBodyTag(html: string): boolean {
+  return BODY_TAG.test(html);
+}
+
 /** Adds `data-socket-connection-id="<id>"` to the first `<body` tag (ids are URL-safe: no escaping needed). */
 export function injectConnectionId(html: string, connectionId: string): string {
   const match = BODY_TAG.exec(html);

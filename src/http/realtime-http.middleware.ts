@@ -3,7 +3,11 @@ import type { ServerResponse } from 'node:http';
 import { kRealtimeService, REALTIME_OPTIONS } from '../realtime.constants';
 import type { ResolvedRealtimeOptions } from '../realtime.options';
 import { RealtimeService } from '../realtime.service';
-import { injectConnectionId, isHtmlResponse } from './html-injection';
+import {
+  hasBodyTag,
+  injectConnectionId,
+  isHtmlResponse,
+} from './html-injection';
 import type { RealtimeRequest } from './socket-resolver';
 
 type ExpressLikeResponse = ServerResponse & {
@@ -46,7 +50,7 @@ export class RealtimeHttpMiddleware implements NestMiddleware {
         if (
           !injected &&
           typeof body === 'string' &&
-          body.includes('<body') &&
+          hasBodyTag(body) &&
           isHtmlResponse(this.getHeader('Content-Type'))
         ) {
           injected = true;

@@ -31,7 +31,7 @@ export function serializeKeyCookie(
 ): string {
   let cookie = `${options.name}=${key}; Path=${options.path}; HttpOnly; SameSite=${options.sameSite[0].toUpperCase()}${options.sameSite.slice(1)}`;
   if (options.maxAge > 0)
-    cookie += `; Max-Age=${Math.floor(options.maxAge / 1000)}`;
+    cookie += `; Max-Age=${Math.ceil(options.maxAge / 1000)}`;
   if (secure) cookie += '; Secure';
   return cookie;
 }
