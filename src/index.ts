@@ -14,5 +14,13 @@ export { Socket, SocketConnectionId } from './http/socket.decorators';
 export { RealtimeWsAdapter } from './gateway/realtime-ws.adapter';
 export { RealtimeError } from './exceptions/realtime.error';
 export type { RealtimeErrorCode } from './exceptions/realtime.error';
-export type { RealtimeMessage } from './handlers/message-dispatcher';
-export type { RealtimeEvent, RealtimeStats } from './interfaces';
+export { MessageHandler } from './handlers/message-handler.decorator';
+export { RealtimeDigestGuard } from './handlers/digest.guard';
+export type { CallRouteResponse } from './handlers/call-route.handler';
+export type {
+  RealtimeContext,
+  RealtimeEvent,
+  RealtimeMessage,
+  RealtimeMessageHandler,
+  RealtimeStats,
+} from './interfaces';

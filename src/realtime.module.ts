@@ -17,7 +17,17 @@ import {
 import { ConnectionAcceptor } from './gateway/connection-acceptor';
 import { ConnectionHub } from './gateway/connection-hub';
 import { createRealtimeGateway } from './gateway/realtime.gateway';
+import {
+  DiscoveryModule,
+  ExternalContextCreator,
+  ModuleRef,
+} from '@nestjs/core';
+import { installDefaultAdapter } from './gateway/default-adapter';
+import { CallRouteHandler } from './handlers/call-route.handler';
 import { MessageDispatcher } from './handlers/message-dispatcher';
+import { MessageHandlerExplorer } from './handlers/message-handler.explorer';
+import { PingHandler } from './handlers/ping.handler';
+import { SocketCalls } from './http/socket-calls';
 import { RealtimeHttpMiddleware } from './http/realtime-http.middleware';
 import { SocketResolver } from './http/socket-resolver';
 import { RealtimeIdentity } from './identity/realtime-identity';
@@ -78,7 +88,11 @@ export class RealtimeModule
     @Inject(REALTIME_OPTIONS) private readonly options: ResolvedRealtimeOptions,
     @Inject(REALTIME_REGISTRY) private readonly registry: RealtimeRegistry,
     private readonly acceptor: ConnectionAcceptor,
-  ) {}
+    moduleRef: ModuleRef,
+    contextCreator: ExternalContextCreator,
+  ) {
+    installDefaultAdapter(contextCreator, moduleRef);
+  }
 
   /** Configures the module once, in the root module. */
   static forRoot(options: RealtimeModuleOptions = {}): DynamicModule {
@@ -135,7 +149,7 @@ export class RealtimeModule
     return {
       module: RealtimeModule,
       global,
-      imports,
+      imports: [DiscoveryModule, ...imports],
       providers: [
         ...extra,
         optionsProvider,
@@ -168,7 +182,11 @@ export class RealtimeModule
         RealtimeStatsCounter,
         ConnectionHub,
         SocketResolver,
+        MessageHandlerExplorer,
         MessageDispatcher,
+        SocketCalls,
+        PingHandler,
+        CallRouteHandler,
         RealtimeService,
         ConnectionAcceptor,
         RealtimeHttpMiddleware,

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import type { Type } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
+import type { RealtimeDigestGuard } from './handlers/digest.guard';
 import {
   MISSING_SECRET,
   optionError,
@@ -52,6 +54,10 @@ export interface RealtimeModuleOptions {
   pendingTtl?: number;
   /** Largest inbound frame in bytes; larger frames close the socket with 1009. Default 65 536. */
   maxPayload?: number;
+  /** Bundled actions (`'ping'`, `'call-route'`) that a user handler may replace. Default none. */
+  replaceBundledHandlers?: readonly string[];
+  /** A subclass of RealtimeDigestGuard to run first for every socket request. */
+  digestGuard?: Type<RealtimeDigestGuard>;
 }
 
 /** Options after defaults and validation. */
@@ -69,6 +75,8 @@ export interface ResolvedRealtimeOptions {
   reconnectGrace: number;
   pendingTtl: number;
   maxPayload: number;
+  replaceBundledHandlers: readonly string[];
+  digestGuard: Type<RealtimeDigestGuard> | undefined;
 }
 
 const KNOWN = new Set<string>([
@@ -84,7 +92,10 @@ const KNOWN = new Set<string>([
   'reconnectGrace',
   'pendingTtl',
   'maxPayload',
+  'replaceBundledHandlers',
+  'digestGuard',
 ]);
+const BUNDLED_ACTIONS = ['ping', 'call-route'];
 const COOKIE_KNOWN = new Set(['name', 'secure', 'sameSite', 'path', 'maxAge']);
 const DAY = 24 * 60 * 60 * 1000;
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -368,5 +379,38 @@ export function resolveOptions(
       1,
     ),
     maxPayload: maxPayload as number,
+    replaceBundledHandlers: resolveReplaced(options.replaceBundledHandlers),
+    digestGuard: resolveGuard(options.digestGuard),
   };
+}
+
+function resolveReplaced(value: unknown): readonly string[] {
+  if (value === undefined) return [];
+  if (
+    !Array.isArray(value) ||
+    !value.every((v) => BUNDLED_ACTIONS.includes(v as string))
+  ) {
+    throw new Error(
+      optionError(
+        'replaceBundledHandlers',
+        `must be an array of bundled actions (${BUNDLED_ACTIONS.map((a) => `'${a}'`).join(', ')}), got ${describe(value)}`,
+      ),
+    );
+  }
+  return [...(value as string[])];
+}
+
+function resolveGuard(value: unknown): Type<RealtimeDigestGuard> | undefined {
+  if (value === undefined) return undefined;
+  const proto = (value as { prototype?: { canActivate?: unknown } } | null)
+    ?.prototype;
+  if (typeof value !== 'function' || typeof proto?.canActivate !== 'function') {
+    throw new Error(
+      optionError(
+        'digestGuard',
+        `must be a class extending RealtimeDigestGuard, got ${describe(value)}`,
+      ),
+    );
+  }
+  return value as Type<RealtimeDigestGuard>;
 }

@@ -4,6 +4,7 @@ import { WsAdapter } from '@nestjs/platform-ws';
 import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  RealtimeDigestGuard,
   RealtimeModule,
   RealtimeService,
   RealtimeWsAdapter,
@@ -63,6 +64,8 @@ describe('resolveOptions: defaults', () => {
     expect(o.reconnectGrace).toBe(30_000);
     expect(o.pendingTtl).toBe(300_000);
     expect(o.maxPayload).toBe(65_536);
+    expect(o.replaceBundledHandlers).toEqual([]);
+    expect(o.digestGuard).toBeUndefined();
     expect(o.secretGenerated).toBe(true);
     expect(o.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
@@ -115,6 +118,8 @@ describe('resolveOptions: defaults', () => {
         reconnectGrace: 0,
         pendingTtl: 1,
         maxPayload: 64,
+        replaceBundledHandlers: ['ping', 'call-route'],
+        digestGuard: RealtimeDigestGuard,
       },
       PROD,
     );
@@ -138,6 +143,8 @@ describe('resolveOptions: defaults', () => {
       reconnectGrace: 0,
       pendingTtl: 1,
       maxPayload: 64,
+      replaceBundledHandlers: ['ping', 'call-route'],
+      digestGuard: RealtimeDigestGuard,
     });
   });
 
@@ -234,6 +241,10 @@ describe('resolveOptions: invalid values name the option', () => {
     ['cookie.maxAge', { cookie: { maxAge: Number.NaN } }],
     ['cookie.maxAge', { cookie: { maxAge: Number.POSITIVE_INFINITY } }],
     ['onInvalidConnection', { onInvalidConnection: 'drop' }],
+    ['replaceBundledHandlers', { replaceBundledHandlers: 'ping' }],
+    ['replaceBundledHandlers', { replaceBundledHandlers: ['pong'] }],
+    ['digestGuard', { digestGuard: class NotAGuard {} }],
+    ['digestGuard', { digestGuard: 'RealtimeDigestGuard' }],
     ['onInvalidConnection', { onInvalidConnection: true }],
     ['allowedOrigins', { allowedOrigins: 'https://a.example' }],
     ['allowedOrigins', { allowedOrigins: 5 }],

@@ -49,6 +49,8 @@ describe('the built package', () => {
       { cwd: root },
     );
     expect(stdout.trim().split(',')).toEqual([
+      'MessageHandler',
+      'RealtimeDigestGuard',
       'RealtimeError',
       'RealtimeModule',
       'RealtimeService',

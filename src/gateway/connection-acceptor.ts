@@ -138,6 +138,9 @@ export class ConnectionAcceptor {
     ws.on('message', (data, isBinary) =>
       this.dispatcher.dispatch(connection, data, isBinary),
     );
-    ws.once('close', () => this.hub.remove(connection));
+    ws.once('close', () => {
+      connection.endStreams();
+      this.hub.remove(connection);
+    });
   }
 }

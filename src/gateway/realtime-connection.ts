@@ -1,7 +1,9 @@
 import type { IncomingMessage } from 'node:http';
+import type { Subscription } from 'rxjs';
 import type { WebSocket } from 'ws';
 import { kConnection } from '../realtime.constants';
 import type { RealtimeSocket } from '../http/realtime-socket';
+import type { RealtimeContext } from '../interfaces/realtime-message';
 
 /** The connections of one client view (digest) on this instance. */
 export class LocalView {
@@ -22,12 +24,27 @@ export class RealtimeConnection {
     /** The socket context handlers see; null for inert connections. */
     readonly socket: RealtimeSocket | null,
   ) {
+    this.context =
+      socket && connectionId && view
+        ? { socket, connectionId, digest: view.digest, request }
+        : undefined;
     // Marks the socket as ours and lets @Socket() find the context from the ws client.
     (ws as unknown as { [kConnection]: RealtimeConnection })[kConnection] =
       this;
   }
 
+  /** What handlers get; undefined for an inert connection. */
+  readonly context: RealtimeContext | undefined;
+  /** Replies still streaming from Observable handlers; cancelled when the socket closes. */
+  readonly streams = new Set<Subscription>();
+
   get inert(): boolean {
     return this.view === null;
+  }
+
+  /** Stops streaming replies of this connection. */
+  endStreams(): void {
+    for (const subscription of this.streams) subscription.unsubscribe();
+    this.streams.clear();
   }
 }

@@ -1,4 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
+import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { kConnection, REALTIME_GATEWAY_MARKER } from '../realtime.constants';
 import { ConnectionAcceptor } from './connection-acceptor';
@@ -12,7 +13,8 @@ type GatewayOptions = Record<string, unknown> & { path?: string };
  */
 export class RealtimeWsAdapter extends WsAdapter {
   constructor(private readonly app: INestApplicationContext) {
-    super(app as never);
+    // A ModuleRef (the module's own default adapter) is no HTTP server: that is found in create().
+    super((app instanceof ModuleRef ? undefined : app) as never);
   }
 
   override create(
@@ -22,6 +24,10 @@ export class RealtimeWsAdapter extends WsAdapter {
     if (!options?.[REALTIME_GATEWAY_MARKER])
       return super.create(port, options as never);
     const { [REALTIME_GATEWAY_MARKER]: _marker, ...gatewayOptions } = options;
+    const self = this as unknown as { httpServer: unknown };
+    self.httpServer ??= this.app
+      .get(HttpAdapterHost, { strict: false })
+      .httpAdapter?.getHttpServer();
     const acceptor = this.app.get(ConnectionAcceptor, { strict: false });
     const server = super.create(port, {
       ...gatewayOptions,

@@ -1,9 +1,18 @@
-import { Injectable } from '@nestjs/common';
-import { isObservable, type Observable } from 'rxjs';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnModuleInit,
+  type Type,
+} from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { ExecutionContextHost } from '@nestjs/core/internal';
+import { isObservable, type Observable, type Subscription } from 'rxjs';
 import type { RawData } from 'ws';
-import { RealtimeError } from '../exceptions/realtime.error';
 import { errorFrame, replyFrame, type RequestId } from '../gateway/frames';
 import type { RealtimeConnection } from '../gateway/realtime-connection';
+import type { RealtimeMessage } from '../interfaces/realtime-message';
+import { REALTIME_OPTIONS } from '../realtime.constants';
 import {
   FRAME_BAD_ACTION,
   FRAME_BAD_ID,
@@ -13,34 +22,47 @@ import {
   UNAUTHORIZED,
   UNKNOWN_ACTION,
 } from '../realtime.messages';
+import type { ResolvedRealtimeOptions } from '../realtime.options';
 import { RealtimeStatsCounter } from '../realtime-stats.counter';
-
-/** A request frame after validation: the handler's `message` is the whole object. */
-export interface RealtimeMessage {
-  id: string | number;
-  action: string;
-  [field: string]: unknown;
-}
-
-type ActionHandler = (
-  message: RealtimeMessage,
-  connection: RealtimeConnection,
-) => unknown;
+import { RealtimeDigestGuard } from './digest.guard';
+import { errorFrameFor } from './error-frames';
+import {
+  type HandlerArgs,
+  type HandlerEntry,
+  MessageHandlerExplorer,
+} from './message-handler.explorer';
 
 const OPEN = 1; // WebSocket.OPEN
 
 /**
- * Parses request frames (SPEC §4), answers malformed ones with `bad_request`, inert
- * connections with `unauthorized`, and routes the rest to the handler of the action.
- * Nothing is silently ignored; nothing a client sends can throw out of here.
+ * Parses request frames (SPEC §4), answers malformed ones with `bad_request`, runs the
+ * digest guard, then the handler of the action, and writes its replies. Nothing is
+ * silently ignored; nothing a client sends can throw out of here.
  */
 @Injectable()
-export class MessageDispatcher {
-  private readonly handlers = new Map<string, ActionHandler>([
-    ['ping', () => 'pong'],
-  ]);
+export class MessageDispatcher implements OnModuleInit {
+  private readonly logger = new Logger('Realtime');
+  private handlers = new Map<string, HandlerEntry>();
+  private digestGuard!: RealtimeDigestGuard;
 
-  constructor(private readonly stats: RealtimeStatsCounter) {}
+  constructor(
+    private readonly stats: RealtimeStatsCounter,
+    private readonly explorer: MessageHandlerExplorer,
+    private readonly moduleRef: ModuleRef,
+    @Inject(REALTIME_OPTIONS) private readonly options: ResolvedRealtimeOptions,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.handlers = this.explorer.explore();
+    const guard: Type<RealtimeDigestGuard> =
+      this.options.digestGuard ?? RealtimeDigestGuard;
+    this.digestGuard = await this.moduleRef.create(guard);
+  }
+
+  /** Actions with a handler, for docs and tests. */
+  get actions(): string[] {
+    return [...this.handlers.keys()];
+  }
 
   dispatch(
     connection: RealtimeConnection,
@@ -72,53 +94,81 @@ export class MessageDispatcher {
     }
     if (typeof action !== 'string' || action.length === 0)
       return this.fail(connection, id, 'bad_request', FRAME_BAD_ACTION);
-    if (connection.inert)
-      return this.fail(connection, id, 'unauthorized', UNAUTHORIZED);
-    const handler = this.handlers.get(action);
-    if (!handler)
-      return this.fail(
-        connection,
-        id,
-        'unknown_action',
-        UNKNOWN_ACTION(action),
-      );
-    let result: unknown;
-    try {
-      result = handler(message as RealtimeMessage, connection);
-    } catch (error) {
-      return this.failWith(connection, id, error);
-    }
-    this.respond(connection, id, result);
+    void this.run(
+      connection,
+      message as RealtimeMessage,
+      this.handlers.get(action),
+    );
   }
 
-  private respond(
+  private async run(
+    connection: RealtimeConnection,
+    message: RealtimeMessage,
+    entry: HandlerEntry | undefined,
+  ): Promise<void> {
+    const id = message.id;
+    try {
+      const args: HandlerArgs = [connection.ws, message, connection.context];
+      const host = new ExecutionContextHost(
+        args,
+        entry?.metatype,
+        entry?.metatype.prototype.handle,
+      );
+      host.setType('ws');
+      if (!(await this.digestGuard.canActivate(host)))
+        return this.fail(connection, id, 'unauthorized', UNAUTHORIZED);
+      if (!entry)
+        return this.fail(
+          connection,
+          id,
+          'unknown_action',
+          UNKNOWN_ACTION(message.action),
+        );
+      const result = await entry.invoke(args);
+      if (isObservable(result)) this.stream(connection, id, entry, result);
+      else this.write(connection, replyFrame(id, result));
+    } catch (error) {
+      this.failWith(connection, id, entry, error);
+    }
+  }
+
+  private stream(
     connection: RealtimeConnection,
     id: RequestId,
-    result: unknown,
+    entry: HandlerEntry,
+    result: Observable<unknown>,
   ): void {
-    if (isObservable(result)) {
-      (result as Observable<unknown>).subscribe({
-        next: (value) => this.write(connection, replyFrame(id, value)),
-        error: (error: unknown) => this.failWith(connection, id, error),
-      });
-    } else if (result instanceof Promise) {
-      result.then(
-        (value: unknown) => this.write(connection, replyFrame(id, value)),
-        (error: unknown) => this.failWith(connection, id, error),
-      );
-    } else {
-      this.write(connection, replyFrame(id, result));
-    }
+    const holder: { subscription?: Subscription } = {};
+    const end = () => {
+      if (holder.subscription) connection.streams.delete(holder.subscription);
+    };
+    holder.subscription = result.subscribe({
+      next: (value) => this.write(connection, replyFrame(id, value)),
+      error: (error: unknown) => {
+        end();
+        this.failWith(connection, id, entry, error);
+      },
+      complete: end,
+    });
+    // A stream still running ends with its connection.
+    if (!holder.subscription.closed)
+      connection.streams.add(holder.subscription);
   }
 
   private failWith(
     connection: RealtimeConnection,
     id: RequestId,
+    entry: HandlerEntry | undefined,
     error: unknown,
   ): void {
-    if (error instanceof RealtimeError)
-      this.fail(connection, id, error.code, error.message);
-    else this.fail(connection, id, 'handler_error', 'the handler failed');
+    const { frame, unexpected } = errorFrameFor(id, error);
+    if (unexpected) {
+      this.logger.error(
+        `Message handler ${entry?.className ?? '?'} failed`,
+        error instanceof Error ? error.stack : String(error),
+      );
+    }
+    this.write(connection, frame);
   }
 
   private fail(

@@ -1,6 +1,10 @@
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
-import { kRealtimeService, REALTIME_OPTIONS } from '../realtime.constants';
+import {
+  kRealtimeService,
+  kRealtimeSocket,
+  REALTIME_OPTIONS,
+} from '../realtime.constants';
 import type { ResolvedRealtimeOptions } from '../realtime.options';
 import { RealtimeService } from '../realtime.service';
 import {
@@ -8,6 +12,7 @@ import {
   injectConnectionId,
   isHtmlResponse,
 } from './html-injection';
+import { CALL_HEADER, SocketCalls } from './socket-calls';
 import type { RealtimeRequest } from './socket-resolver';
 
 type ExpressLikeResponse = ServerResponse & {
@@ -26,6 +31,7 @@ export class RealtimeHttpMiddleware implements NestMiddleware {
   constructor(
     private readonly realtime: RealtimeService,
     @Inject(REALTIME_OPTIONS) private readonly options: ResolvedRealtimeOptions,
+    private readonly calls: SocketCalls,
   ) {}
 
   use(
@@ -34,6 +40,12 @@ export class RealtimeHttpMiddleware implements NestMiddleware {
     next: () => void,
   ): void {
     req[kRealtimeService] = this.realtime;
+    if (req.headers[CALL_HEADER] !== undefined) {
+      // A call-route request: the route runs as the calling connection (SPEC §5, first rule).
+      const socket = this.calls.find(req.headers[CALL_HEADER]);
+      delete req.headers[CALL_HEADER];
+      if (socket) req[kRealtimeSocket] = socket;
+    }
     const realtime = this.realtime;
     if (res.locals && !Object.hasOwn(res.locals, 'socketConnectionId')) {
       // Lazy, so JSON APIs that never render do not get a key cookie they did not ask for.

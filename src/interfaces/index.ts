@@ -1,2 +1,3 @@
 export * from './realtime-event';
+export * from './realtime-message';
 export * from './realtime-stats';

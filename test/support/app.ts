@@ -1,4 +1,4 @@
-import { Module, type Type } from '@nestjs/common';
+import { Module, type Provider, type Type } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { readFile } from 'node:fs';
@@ -42,8 +42,13 @@ function renderTemplate(
 export async function startApp(
   options: RealtimeModuleOptions = {},
   controllers: Type[] = [FixtureController],
+  providers: Provider[] = [],
 ): Promise<TestApp> {
-  @Module({ imports: [RealtimeModule.forRoot(options)], controllers })
+  @Module({
+    imports: [RealtimeModule.forRoot(options)],
+    controllers,
+    providers,
+  })
   class FixtureAppModule {}
 
   const moduleRef = await Test.createTestingModule({

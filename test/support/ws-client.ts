@@ -106,9 +106,13 @@ function socketUrl(baseUrl: string, options: ConnectOptions): string {
 function socketHeaders(options: ConnectOptions): Record<string, string> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.key !== undefined) {
-    if ((options.keyVia ?? 'cookie') === 'cookie')
-      headers.cookie = `${options.cookieName ?? 'realtime_key'}=${options.key}`;
-    else if (options.keyVia === 'header') headers['x-socket-key'] = options.key;
+    if ((options.keyVia ?? 'cookie') === 'cookie') {
+      const keyCookie = `${options.cookieName ?? 'realtime_key'}=${options.key}`;
+      headers.cookie = headers.cookie
+        ? `${keyCookie}; ${headers.cookie}`
+        : keyCookie;
+    } else if (options.keyVia === 'header')
+      headers['x-socket-key'] = options.key;
   }
   return headers;
 }

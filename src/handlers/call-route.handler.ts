@@ -1,0 +1,195 @@
+import { HttpAdapterHost } from '@nestjs/core';
+import { inject, type InjectOptions } from 'light-my-request';
+import type { IncomingHttpHeaders } from 'node:http';
+import { RealtimeError } from '../exceptions/realtime.error';
+import { CALL_HEADER, SocketCalls } from '../http/socket-calls';
+import type {
+  RealtimeContext,
+  RealtimeMessage,
+  RealtimeMessageHandler,
+} from '../interfaces/realtime-message';
+import { BundledHandler } from './message-handler.decorator';
+
+/** The reply payload of `call-route`. */
+export interface CallRouteResponse {
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: unknown;
+}
+
+const METHODS = new Set([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+  'OPTIONS',
+]);
+export const MAX_URI_LENGTH = 8192;
+// Hop-by-hop headers mean nothing to a socket client; Set-Cookie would hand HttpOnly cookies to page scripts.
+const DROPPED_RESPONSE_HEADERS = new Set([
+  'set-cookie',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+]);
+const FORWARDED_HEADERS = [
+  'cookie',
+  'authorization',
+  'host',
+  'user-agent',
+  'accept-language',
+] as const;
+
+function badRequest(message: string): RealtimeError {
+  return new RealtimeError('bad_request', message);
+}
+
+function readMethod(value: unknown): string {
+  const method = typeof value === 'string' ? value.toUpperCase() : '';
+  if (!METHODS.has(method))
+    throw badRequest(`"method" must be one of ${[...METHODS].join(', ')}`);
+  return method;
+}
+
+function readUri(value: unknown): string {
+  if (
+    typeof value !== 'string' ||
+    !value.startsWith('/') ||
+    value.startsWith('//')
+  ) {
+    throw badRequest(
+      '"uri" must be a path starting with "/" (no scheme or host)',
+    );
+  }
+  if (value.length > MAX_URI_LENGTH)
+    throw badRequest(`"uri" must be at most ${MAX_URI_LENGTH} characters`);
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
+  if (/[\s\u0000-\u001f\u007f]/.test(value))
+    throw badRequest('"uri" must not contain spaces or control characters');
+  return value;
+}
+
+/** GET input becomes query parameters: scalars as text, arrays repeated, objects as JSON. */
+function toQuery(
+  input: unknown,
+): Record<string, string | string[]> | undefined {
+  if (input === undefined || input === null) return undefined;
+  if (typeof input !== 'object' || Array.isArray(input))
+    throw badRequest('"input" of a GET must be an object');
+  const query: Record<string, string | string[]> = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (value === undefined || value === null) continue;
+    query[key] = Array.isArray(value) ? value.map(scalar) : scalar(value);
+  }
+  return query;
+}
+
+function scalar(value: unknown): string {
+  return typeof value === 'object' && value !== null
+    ? JSON.stringify(value)
+    : String(value);
+}
+
+function parseBody(payload: string, contentType: string | undefined): unknown {
+  if (payload.length === 0) return null;
+  if (contentType && /[/+]json\b/i.test(contentType)) {
+    try {
+      return JSON.parse(payload);
+    } catch {
+      return payload;
+    }
+  }
+  return payload;
+}
+
+/**
+ * light-my-request rewires Express's shared request/response prototypes to its own when
+ * given an Express app, which breaks every real request served afterwards. Dispatching
+ * through a plain function skips that; its own methods are copied onto each mock
+ * request/response, so they survive Express setting its prototypes per request.
+ */
+function keepOwnMethods(target: object): void {
+  const proto = Object.getPrototypeOf(target) as Record<string, unknown>;
+  for (const name of Object.getOwnPropertyNames(proto)) {
+    if (name === 'constructor') continue;
+    Object.defineProperty(target, name, {
+      value: proto[name],
+      writable: true,
+      configurable: true,
+    });
+  }
+}
+
+/**
+ * `{"action":"call-route","method","uri","input"}`: calls the app's own HTTP route in
+ * process through the whole Express/Nest pipeline (middleware, guards, pipes,
+ * interceptors, filters), as the connection's client: its cookies and Authorization
+ * are forwarded and `@Socket()` in the route is this very connection.
+ */
+@BundledHandler('call-route')
+export class CallRouteHandler implements RealtimeMessageHandler {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly calls: SocketCalls,
+  ) {}
+
+  async handle(
+    message: RealtimeMessage,
+    context: RealtimeContext,
+  ): Promise<CallRouteResponse> {
+    const method = readMethod(message.method);
+    const url = readUri(message.uri);
+    const options: InjectOptions = {
+      method: method as InjectOptions['method'],
+      url,
+      headers: this.headers(context.request.headers),
+    };
+    if (method === 'GET' || method === 'HEAD') {
+      options.query = toQuery(message.input);
+    } else if (message.input !== undefined) {
+      options.payload = JSON.stringify(message.input);
+      (options.headers as Record<string, string>)['content-type'] =
+        'application/json';
+    }
+    options.remoteAddress = context.request.socket?.remoteAddress;
+    const callId = this.calls.open(context.socket);
+    (options.headers as Record<string, string>)[CALL_HEADER] = callId;
+    try {
+      const app = this.adapterHost.httpAdapter.getInstance() as (
+        req: object,
+        res: object,
+      ) => void;
+      const response = await inject((req, res) => {
+        keepOwnMethods(req);
+        keepOwnMethods(res);
+        app(req, res);
+      }, options);
+      const headers: Record<string, string | string[]> = {};
+      for (const [name, value] of Object.entries(response.headers)) {
+        if (value !== undefined && !DROPPED_RESPONSE_HEADERS.has(name))
+          headers[name] = Array.isArray(value) ? value : String(value);
+      }
+      return {
+        status: response.statusCode,
+        headers,
+        body: parseBody(
+          response.payload,
+          response.headers['content-type'] as string | undefined,
+        ),
+      };
+    } finally {
+      this.calls.close(callId);
+    }
+  }
+
+  private headers(upgrade: IncomingHttpHeaders): Record<string, string> {
+    const headers: Record<string, string> = {};
+    for (const name of FORWARDED_HEADERS) {
+      const value = upgrade[name];
+      if (typeof value === 'string') headers[name] = value;
+    }
+    return headers;
+  }
+}

@@ -1,0 +1,28 @@
+import { applyDecorators, Injectable, SetMetadata } from '@nestjs/common';
+
+export const MESSAGE_HANDLER_METADATA = 'nestjs-realtime:message-handler';
+export const BUNDLED_HANDLER_METADATA = 'nestjs-realtime:bundled-handler';
+
+/**
+ * Marks a provider as the handler of one client action (SPEC §3). Add the class to a
+ * module's providers; it is discovered at boot and uses normal DI.
+ */
+export function MessageHandler(action: string): ClassDecorator {
+  if (typeof action !== 'string' || action.length === 0) {
+    throw new Error(
+      '@MessageHandler(action): the action must be a non-empty string',
+    );
+  }
+  return applyDecorators(
+    Injectable(),
+    SetMetadata(MESSAGE_HANDLER_METADATA, action),
+  );
+}
+
+/** @internal The handlers that ship with the package (`ping`, `call-route`). */
+export function BundledHandler(action: string): ClassDecorator {
+  return applyDecorators(
+    MessageHandler(action),
+    SetMetadata(BUNDLED_HANDLER_METADATA, true),
+  );
+}
