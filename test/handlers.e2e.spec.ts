@@ -294,7 +294,10 @@ describe('call-route (SPEC §4)', () => {
       method: 'GET',
       uri: '/api/me',
     });
-    expect(refused.payload).toMatchObject({ status: 401, body: { message: 'log in first' } });
+    expect(refused.payload).toMatchObject({
+      status: 401,
+      body: { message: 'log in first' },
+    });
     await anonymous.client.close();
     const bearer = await (async () => {
       const page = await getPage(`${t.url}/plain`);
