@@ -12,11 +12,6 @@ export const MISSING_SECRET = (reason: string) =>
 export const DEV_SECRET_WARNING =
   'No "secret" configured: using a random per-process secret. Connection ids will not survive a restart and cannot be shared between instances. Set "secret" in production.';
 
-export const REDIS_NOT_AVAILABLE = optionError(
-  'registry',
-  `is "redis", but the Redis registry is not part of this version yet; use registry: 'memory'`,
-);
-
 export const ADAPTER_MISSING =
   'RealtimeModule: the realtime gateway is not served by RealtimeWsAdapter. Add `app.useWebSocketAdapter(new RealtimeWsAdapter(app))` in main.ts before app.listen().';
 

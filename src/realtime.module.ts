@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   type DynamicModule,
   type FactoryProvider,
@@ -34,6 +35,7 @@ import { RealtimeIdentity } from './identity/realtime-identity';
 import {
   REALTIME_MODULE_OPTIONS,
   REALTIME_OPTIONS,
+  REALTIME_INSTANCE_ID,
   REALTIME_REGISTRY,
 } from './realtime.constants';
 import {
@@ -49,7 +51,7 @@ import {
 } from './realtime.options';
 import { RealtimeService } from './realtime.service';
 import { RealtimeStatsCounter } from './realtime-stats.counter';
-import { MemoryRegistry } from './registry/memory.registry';
+import { createRegistry } from './registry/create-registry';
 import type { RealtimeRegistry } from './registry/realtime-registry';
 
 /** Implemented by classes given to `forRootAsync({ useClass | useExisting })`. */
@@ -174,10 +176,11 @@ export class RealtimeModule
             new RealtimeIdentity(o.secret),
           inject: [REALTIME_OPTIONS],
         },
+        { provide: REALTIME_INSTANCE_ID, useFactory: () => randomUUID() },
         {
           provide: REALTIME_REGISTRY,
-          useFactory: (o: ResolvedRealtimeOptions) => new MemoryRegistry(o),
-          inject: [REALTIME_OPTIONS],
+          useFactory: createRegistry,
+          inject: [REALTIME_OPTIONS, REALTIME_INSTANCE_ID],
         },
         RealtimeStatsCounter,
         ConnectionHub,

@@ -2,11 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Type } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import type { RealtimeDigestGuard } from './handlers/digest.guard';
-import {
-  MISSING_SECRET,
-  optionError,
-  REDIS_NOT_AVAILABLE,
-} from './realtime.messages';
+import type { RealtimeRedisOption } from './registry/redis/redis-clients';
+import { MISSING_SECRET, optionError } from './realtime.messages';
 
 /** Decides whether a cross-origin handshake is allowed. */
 export type OriginPredicate = (
@@ -36,6 +33,12 @@ export interface RealtimeModuleOptions {
   secret?: string;
   /** `'memory'` (one process) or `'redis'`. Default `memory` (`redis` when NODE_ENV=production). */
   registry?: 'memory' | 'redis';
+  /** Redis connection: URL, RedisOptions, `{ nodes, options }` for Cluster, or a ready Redis/Cluster client (used as a template). Default `redis://127.0.0.1:6379`. */
+  redis?: RealtimeRedisOption;
+  /** Prefix of every Redis key and pub/sub channel. Default `realtime:`. */
+  keyPrefix?: string;
+  /** How long `push` (and subscribe) may wait for the registry before rejecting with `registry_unavailable`, ms. Default 5000. */
+  publishTimeout?: number;
   /** The socket-key cookie. */
   cookie?: RealtimeCookieOptions;
   /** What to do with a handshake whose id/key pair was not issued: `'inert'` (default) or `'reject'` (HTTP 403). */
@@ -66,6 +69,9 @@ export interface ResolvedRealtimeOptions {
   secret: string;
   secretGenerated: boolean;
   registry: 'memory' | 'redis';
+  redis: RealtimeRedisOption;
+  keyPrefix: string;
+  publishTimeout: number;
   cookie: Required<RealtimeCookieOptions>;
   onInvalidConnection: 'inert' | 'reject';
   allowedOrigins: OriginPredicate | ReadonlySet<string>;
@@ -83,6 +89,9 @@ const KNOWN = new Set<string>([
   'path',
   'secret',
   'registry',
+  'redis',
+  'keyPrefix',
+  'publishTimeout',
   'cookie',
   'onInvalidConnection',
   'allowedOrigins',
@@ -102,6 +111,9 @@ const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 export const DEFAULTS = {
   path: '/',
+  redis: 'redis://127.0.0.1:6379',
+  keyPrefix: 'realtime:',
+  publishTimeout: 5000,
   cookie: {
     name: 'realtime_key',
     secure: 'auto',
@@ -330,7 +342,6 @@ export function resolveOptions(
       ),
     );
   }
-  if (registry === 'redis') throw new Error(REDIS_NOT_AVAILABLE);
 
   const maxPayload = options.maxPayload ?? DEFAULTS.maxPayload;
   if (!Number.isInteger(maxPayload) || (maxPayload as number) < 64) {
@@ -347,6 +358,14 @@ export function resolveOptions(
     secret: secret as string,
     secretGenerated,
     registry,
+    redis: resolveRedis(options.redis),
+    keyPrefix: resolveKeyPrefix(options.keyPrefix),
+    publishTimeout: duration(
+      'publishTimeout',
+      options.publishTimeout,
+      DEFAULTS.publishTimeout,
+      1,
+    ),
     cookie: resolveCookie(options.cookie),
     onInvalidConnection: oneOf(
       'onInvalidConnection',
@@ -413,4 +432,55 @@ function resolveGuard(value: unknown): Type<RealtimeDigestGuard> | undefined {
     );
   }
   return value as Type<RealtimeDigestGuard>;
+}
+
+function resolveRedis(value: unknown): RealtimeRedisOption {
+  if (value === undefined) return DEFAULTS.redis;
+  if (typeof value === 'string') {
+    if (!/^rediss?:\/\//.test(value)) {
+      throw new Error(
+        optionError(
+          'redis',
+          `must be a redis:// or rediss:// URL, RedisOptions, { nodes, options } or a Redis/Cluster client, got ${describe(value)}`,
+        ),
+      );
+    }
+    return value;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new Error(
+      optionError(
+        'redis',
+        `must be a redis:// URL, RedisOptions, { nodes, options } or a Redis/Cluster client, got ${describe(value)}`,
+      ),
+    );
+  }
+  const nodes = (value as { nodes?: unknown }).nodes;
+  if (nodes !== undefined && (!Array.isArray(nodes) || nodes.length === 0)) {
+    throw new Error(
+      optionError(
+        'redis.nodes',
+        'must be a non-empty array of cluster nodes ({ host, port } or "host:port")',
+      ),
+    );
+  }
+  return value as RealtimeRedisOption;
+}
+
+function resolveKeyPrefix(value: unknown): string {
+  if (value === undefined) return DEFAULTS.keyPrefix;
+  if (
+    typeof value !== 'string' ||
+    value.length === 0 ||
+    value.length > 100 ||
+    /[\s{}]/.test(value)
+  ) {
+    throw new Error(
+      optionError(
+        'keyPrefix',
+        `must be a non-empty string of at most 100 characters without spaces or braces, got ${describe(value)}`,
+      ),
+    );
+  }
+  return value;
 }

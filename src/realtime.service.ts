@@ -95,6 +95,7 @@ export class RealtimeService implements SocketBackend {
     const c = this.counters;
     return {
       instanceId: this.hub.instanceId,
+      registry: { kind: this.registry.kind, ready: this.registry.isReady() },
       connections: this.hub.connectionCount,
       inertConnections: this.hub.inertCount,
       channels: this.hub.channelCount,

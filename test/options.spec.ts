@@ -48,6 +48,9 @@ describe('resolveOptions: defaults', () => {
     const o = resolveOptions(undefined, DEV);
     expect(o.path).toBe('/');
     expect(o.registry).toBe('memory');
+    expect(o.redis).toBe('redis://127.0.0.1:6379');
+    expect(o.keyPrefix).toBe('realtime:');
+    expect(o.publishTimeout).toBe(5000);
     expect(o.cookie).toEqual({
       name: 'realtime_key',
       secure: 'auto',
@@ -103,6 +106,12 @@ describe('resolveOptions: defaults', () => {
         path: '/rt',
         secret: SECRET,
         registry: 'memory',
+        redis: { port: 7001 },
+        keyPrefix: 'app1:',
+        publishTimeout: 1,
+        redis: { port: 7001 },
+        keyPrefix: 'app1:',
+        publishTimeout: 1,
         cookie: {
           name: 'rk',
           secure: true,
@@ -241,6 +250,14 @@ describe('resolveOptions: invalid values name the option', () => {
     ['cookie.maxAge', { cookie: { maxAge: Number.NaN } }],
     ['cookie.maxAge', { cookie: { maxAge: Number.POSITIVE_INFINITY } }],
     ['onInvalidConnection', { onInvalidConnection: 'drop' }],
+    ['redis', { redis: 'http://127.0.0.1:6379' }],
+    ['redis', { redis: 6379 }],
+    ['redis.nodes', { redis: { nodes: [] } }],
+    ['keyPrefix', { keyPrefix: '' }],
+    ['keyPrefix', { keyPrefix: 'has space' }],
+    ['keyPrefix', { keyPrefix: 'a{b}' }],
+    ['publishTimeout', { publishTimeout: 0 }],
+    ['publishTimeout', { publishTimeout: '5s' }],
     ['replaceBundledHandlers', { replaceBundledHandlers: 'ping' }],
     ['replaceBundledHandlers', { replaceBundledHandlers: ['pong'] }],
     ['digestGuard', { digestGuard: class NotAGuard {} }],
@@ -339,17 +356,32 @@ describe('resolveOptions: secret and registry', () => {
     expect(o.registry).toBe('memory');
   });
 
-  it('NODE_ENV=production defaults to the redis registry (not available yet, so it fails naming "registry")', () => {
-    const error = errorOf(() => resolveOptions({ secret: SECRET }, PROD));
-    expect(error.message).toContain('option "registry"');
+  it('NODE_ENV=production defaults to the redis registry with its defaults', () => {
+    const o = resolveOptions({ secret: SECRET }, PROD);
+    expect(o.registry).toBe('redis');
+    expect(o.redis).toBe('redis://127.0.0.1:6379');
+    expect(o.keyPrefix).toBe('realtime:');
+    expect(o.publishTimeout).toBe(5000);
   });
 
-  it('registry redis fails with a clear message naming "registry" and saying it is not available yet', () => {
-    const error = errorOf(() =>
-      resolveOptions({ registry: 'redis', secret: SECRET }, DEV),
-    );
-    expect(error.message).toContain('option "registry"');
-    expect(error.message).toMatch(/not (part of this version|available) yet/i);
+  it('registry redis takes a URL, RedisOptions or cluster nodes', () => {
+    expect(
+      resolveOptions(
+        { registry: 'redis', secret: SECRET, redis: 'rediss://h:6380' },
+        DEV,
+      ).redis,
+    ).toBe('rediss://h:6380');
+    const nodes = { nodes: [{ host: '127.0.0.1', port: 7000 }] };
+    expect(
+      resolveOptions({ registry: 'redis', secret: SECRET, redis: nodes }, DEV)
+        .redis,
+    ).toBe(nodes);
+    expect(
+      resolveOptions(
+        { registry: 'redis', secret: SECRET, redis: { port: 7001 } },
+        DEV,
+      ).redis,
+    ).toEqual({ port: 7001 });
   });
 
   it('a missing secret with registry redis fails on "secret" first, in development too', () => {

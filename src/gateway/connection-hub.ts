@@ -1,9 +1,8 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { Subject, type Subscription } from 'rxjs';
 import { isWildcard, wildcardPattern } from '../channels';
 import type { RealtimeEvent } from '../interfaces/realtime-event';
-import { REALTIME_REGISTRY } from '../realtime.constants';
+import { REALTIME_INSTANCE_ID, REALTIME_REGISTRY } from '../realtime.constants';
 import { RealtimeStatsCounter } from '../realtime-stats.counter';
 import type {
   RealtimeRegistry,
@@ -20,7 +19,6 @@ const OPEN = 1; // WebSocket.OPEN
  */
 @Injectable()
 export class ConnectionHub implements OnModuleDestroy {
-  readonly instanceId = randomUUID();
   readonly events = new Subject<RealtimeEvent>();
   private readonly views = new Map<string, LocalView>();
   private readonly index = new Map<string, Set<RealtimeConnection>>();
@@ -28,6 +26,7 @@ export class ConnectionHub implements OnModuleDestroy {
   private readonly subscription: Subscription;
 
   constructor(
+    @Inject(REALTIME_INSTANCE_ID) readonly instanceId: string,
     @Inject(REALTIME_REGISTRY) private readonly registry: RealtimeRegistry,
     private readonly stats: RealtimeStatsCounter,
   ) {

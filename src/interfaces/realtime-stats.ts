@@ -1,6 +1,8 @@
 /** Counters of one app instance since boot, from `RealtimeService.stats()`. */
 export interface RealtimeStats {
   instanceId: string;
+  /** The registry in use, and whether it can accept pushes right now (Redis connected and recovered). */
+  registry: { kind: 'memory' | 'redis'; ready: boolean };
   /** Open WebSocket connections, inert ones included. */
   connections: number;
   /** Open connections whose id/key pair was not issued: they receive nothing. */

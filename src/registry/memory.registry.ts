@@ -15,6 +15,7 @@ interface ViewState {
  * `reconnectGrace` (disconnected), so nothing grows without bound.
  */
 export class MemoryRegistry implements RealtimeRegistry {
+  readonly kind = 'memory';
   private readonly subject = new Subject<RegistryEvent>();
   readonly events$ = this.subject.asObservable();
   private readonly views = new Map<string, ViewState>();
@@ -88,6 +89,10 @@ export class MemoryRegistry implements RealtimeRegistry {
     if (view.live > 0) return;
     if (view.channels.size === 0) this.views.delete(digest);
     else this.expireAfter(digest, view, this.ttl.reconnectGrace);
+  }
+
+  isReady(): boolean {
+    return true;
   }
 
   listen(): void {

@@ -36,7 +36,10 @@ export type RegistryEvent =
  * every instance (guarantee 1).
  */
 export interface RealtimeRegistry {
+  readonly kind: 'memory' | 'redis';
   readonly events$: Observable<RegistryEvent>;
+  /** Whether it can accept changes and pushes right now. */
+  isReady(): boolean;
   subscribe(digest: string, channels: readonly string[]): Promise<void>;
   unsubscribe(digest: string, channels: readonly string[]): Promise<void>;
   /** Delivers `json` on every channel; resolves once the registry accepted it. */

@@ -1,0 +1,139 @@
+import type {
+  Cluster,
+  ClusterNode,
+  ClusterOptions,
+  Redis,
+  RedisOptions,
+} from 'ioredis';
+
+/** What the `redis` option accepts (SPEC §6). */
+export type RealtimeRedisOption =
+  | string
+  | RedisOptions
+  | { nodes: ClusterNode[]; options?: ClusterOptions }
+  | Redis
+  | Cluster;
+
+export type RedisClient = Redis | Cluster;
+
+/** Plain or sharded pub/sub behind one face: Cluster uses SSUBSCRIBE/SPUBLISH (SPEC §6.8). */
+export interface PubSub {
+  readonly sharded: boolean;
+  subscribe(channel: string): Promise<unknown>;
+  unsubscribe(channel: string): Promise<unknown>;
+  /** Resolves with the number of subscriber connections that received the message. */
+  publish(channel: string, message: string): Promise<number>;
+  onMessage(handler: (channel: string, message: string) => void): void;
+}
+
+export interface RedisClients {
+  /** Commands and publishes: no offline queue, no resend, `publishTimeout` per command. */
+  command: RedisClient;
+  /** Subscriptions only (a connection in subscriber mode takes no other commands). */
+  subscriber: RedisClient;
+  pubsub: PubSub;
+}
+
+function isClient(value: unknown): value is RedisClient {
+  return typeof (value as { duplicate?: unknown })?.duplicate === 'function';
+}
+
+function isCluster(value: unknown): value is Cluster {
+  return (value as { isCluster?: unknown })?.isCluster === true;
+}
+
+/**
+ * Two connections of our own, made from the option: a user's ready client is only a
+ * template (duplicated), so closing the registry never closes the app's client.
+ */
+export async function createRedisClients(
+  option: RealtimeRedisOption,
+  publishTimeout: number,
+): Promise<RedisClients> {
+  const { Redis: RedisClass, Cluster: ClusterClass } = await import('ioredis');
+  // A push that timed out must not be sent later: no offline queue, no resend after reconnect.
+  const commandOptions = {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    autoResendUnfulfilledCommands: false,
+    commandTimeout: publishTimeout,
+  } satisfies RedisOptions;
+  const subscriberOptions = {
+    lazyConnect: true,
+    autoResubscribe: true,
+  } satisfies RedisOptions;
+  let command: RedisClient;
+  let subscriber: RedisClient;
+  if (isClient(option)) {
+    if (isCluster(option)) {
+      command = option.duplicate(undefined, {
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        redisOptions: {
+          commandTimeout: publishTimeout,
+          autoResendUnfulfilledCommands: false,
+        },
+      });
+      subscriber = option.duplicate(undefined, {
+        lazyConnect: true,
+        shardedSubscribers: true,
+      });
+    } else {
+      command = option.duplicate(commandOptions);
+      subscriber = option.duplicate(subscriberOptions);
+    }
+  } else if (typeof option === 'string') {
+    command = new RedisClass(option, commandOptions);
+    subscriber = new RedisClass(option, subscriberOptions);
+  } else if (Array.isArray((option as { nodes?: unknown }).nodes)) {
+    const { nodes, options } = option as {
+      nodes: ClusterNode[];
+      options?: ClusterOptions;
+    };
+    command = new ClusterClass(nodes, {
+      ...options,
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      redisOptions: {
+        ...options?.redisOptions,
+        commandTimeout: publishTimeout,
+        autoResendUnfulfilledCommands: false,
+      },
+    });
+    subscriber = new ClusterClass(nodes, {
+      ...options,
+      lazyConnect: true,
+      shardedSubscribers: true,
+    });
+  } else {
+    command = new RedisClass({
+      ...(option as RedisOptions),
+      ...commandOptions,
+    });
+    subscriber = new RedisClass({
+      ...(option as RedisOptions),
+      ...subscriberOptions,
+    });
+  }
+  return { command, subscriber, pubsub: createPubSub(command, subscriber) };
+}
+
+function createPubSub(command: RedisClient, subscriber: RedisClient): PubSub {
+  if (isCluster(command)) {
+    return {
+      sharded: true,
+      subscribe: (channel) => subscriber.ssubscribe(channel),
+      unsubscribe: (channel) => subscriber.sunsubscribe(channel),
+      publish: (channel, message) =>
+        command.spublish(channel, message) as Promise<number>,
+      onMessage: (handler) => subscriber.on('smessage', handler),
+    };
+  }
+  return {
+    sharded: false,
+    subscribe: (channel) => subscriber.subscribe(channel),
+    unsubscribe: (channel) => subscriber.unsubscribe(channel),
+    publish: (channel, message) => command.publish(channel, message),
+    onMessage: (handler) => subscriber.on('message', handler),
+  };
+}
