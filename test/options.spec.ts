@@ -137,6 +137,9 @@ describe('resolveOptions: defaults', () => {
       secret: SECRET,
       secretGenerated: false,
       registry: 'memory',
+      redis: { port: 7001 },
+      keyPrefix: 'app1:',
+      publishTimeout: 1,
       cookie: {
         name: 'rk',
         secure: true,
