@@ -94,6 +94,8 @@ export class RedisRegistry implements RealtimeRegistry {
   private readonly ackChannel: string;
   private heartbeat: NodeJS.Timeout | undefined;
   private recovering = false;
+  /** The subscriber answered a PING after (re)connecting: its re-subscriptions are in effect. */
+  private subscriberSynced = false;
   private closed = false;
 
   constructor(
@@ -135,6 +137,16 @@ export class RedisRegistry implements RealtimeRegistry {
     command.on('ready', () => {
       if (first) first = false;
       else void this.recover();
+    });
+    subscriber.on('close', () => (this.subscriberSynced = false));
+    subscriber.on('ready', () => {
+      // Replies come in order: once PING answers, every re-subscription before it is active.
+      subscriber
+        .ping()
+        .then(
+          () => (this.subscriberSynced = subscriber.status === 'ready'),
+          toVoid,
+        );
     });
     for (const client of [command, subscriber]) {
       client.on('error', (error: Error) =>

@@ -1,0 +1,452 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RealtimeModuleOptions } from '../src';
+import { startApp, type TestApp } from './support/app';
+import { getPage, postJson, type Page } from './support/http-client';
+import {
+  startInstanceProcess,
+  type InstanceProcess,
+} from './support/instance-process';
+import {
+  redisAvailable,
+  startRedis,
+  type RedisProcess,
+} from './support/redis-server';
+import { connect, type TestClient } from './support/ws-client';
+
+const SECRET = 'redis-suite-secret-0123456789-abcdefghij';
+
+if (!redisAvailable()) {
+  console.warn(
+    '\n*** redis-server is not installed: the Redis registry suites are SKIPPED. `apt-get install -y redis-server` to run them (CI installs it). ***\n',
+  );
+}
+
+/** Any instance that can render pages and take pushes: in-process app or separate process. */
+interface Instance {
+  url: string;
+  push(message: unknown, channels: string[]): Promise<void>;
+}
+
+function inProcess(t: TestApp): Instance {
+  return {
+    url: t.url,
+    push: (message, channels) => t.realtime.push(message, channels),
+  };
+}
+
+function viaHttp(p: InstanceProcess): Instance {
+  return {
+    url: p.url,
+    push: async (message, channels) => {
+      const res = await postJson(`${p.url}/push`, { message, channels });
+      if (res.status !== 200)
+        throw new Error(
+          `push via ${p.url} failed: ${res.status} ${JSON.stringify(res.body)}`,
+        );
+    },
+  };
+}
+
+async function view(
+  render: Instance,
+  path: string,
+  socketOn: Instance,
+): Promise<{ page: Page; client: TestClient }> {
+  const page = await getPage(render.url + path);
+  expect(page.connectionId).toBeTruthy();
+  const client = await connect(socketOn.url, {
+    connectionId: page.connectionId,
+    key: page.key,
+  });
+  return { page, client };
+}
+
+async function digestOf(on: Instance, page: Page): Promise<string> {
+  const res = await postJson(
+    `${on.url}/subscribe`,
+    { channels: ['digest-probe'] },
+    page.key,
+    page.connectionId,
+  );
+  return (res.body as { digest: string }).digest;
+}
+
+async function processReady(p: InstanceProcess): Promise<boolean> {
+  const stats = (await (await fetch(`${p.url}/stats`)).json()) as {
+    registry: { ready: boolean };
+  };
+  return stats.registry.ready;
+}
+
+function redisOptions(
+  url: string,
+  extra: RealtimeModuleOptions = {},
+): RealtimeModuleOptions {
+  return {
+    registry: 'redis',
+    redis: url,
+    secret: SECRET,
+    keyPrefix: 'rt-test:',
+    ...extra,
+  };
+}
+
+describe.skipIf(!redisAvailable())(
+  'Redis registry: three instances on one Redis',
+  () => {
+    let redis: RedisProcess;
+    let inspect: Redis;
+    let a: TestApp;
+    let b: TestApp;
+    let c: InstanceProcess;
+    let A: Instance;
+    let B: Instance;
+    let C: Instance;
+
+    beforeAll(async () => {
+      redis = await startRedis();
+      inspect = new Redis(redis.url);
+      a = await startApp(redisOptions(redis.url));
+      b = await startApp(redisOptions(redis.url));
+      c = await startInstanceProcess({
+        REDIS_URL: redis.url,
+        REALTIME_SECRET: SECRET,
+        KEY_PREFIX: 'rt-test:',
+      });
+      [A, B, C] = [inProcess(a), inProcess(b), viaHttp(c)];
+      await waitFor(
+        async () =>
+          a.realtime.stats().registry.ready &&
+          b.realtime.stats().registry.ready &&
+          (await processReady(c)),
+        10_000,
+      );
+    }, 60_000);
+
+    afterAll(async () => {
+      await Promise.all([a?.close(), b?.close(), c?.kill()]);
+      inspect?.disconnect();
+      await redis?.stop();
+    });
+
+    it('a page rendered on one instance, a socket on another, a push from a third', async () => {
+      const onB = await view(A, '/room/m1', B);
+      const onA = await view(C, '/room/other1', A);
+      await C.push('to m1', ['room:m1']);
+      await C.push('to other1', ['room:other1']);
+      expect(await onB.client.next()).toEqual({
+        channel: 'room:m1',
+        payload: 'to m1',
+      });
+      expect(await onA.client.next()).toEqual({
+        channel: 'room:other1',
+        payload: 'to other1',
+      });
+      await Promise.all([onB.client.close(), onA.client.close()]);
+    });
+
+    it('subscribe and unsubscribe on one instance take effect on a live connection held by another', async () => {
+      const { page, client } = await view(A, '/room/s1', B);
+      const sub = await postJson(
+        `${c.url}/subscribe`,
+        { channels: ['x1', 'x2'] },
+        page.key,
+        page.connectionId,
+      );
+      expect(sub.status).toBe(200);
+      await A.push('x1 after subscribe', ['x1']);
+      expect(await client.next()).toEqual({
+        channel: 'x1',
+        payload: 'x1 after subscribe',
+      });
+      const unsub = await postJson(
+        `${a.url}/unsubscribe`,
+        { channels: ['x1'] },
+        page.key,
+        page.connectionId,
+      );
+      expect(unsub.status).toBe(200);
+      await C.push('x1 after unsubscribe', ['x1']);
+      await C.push('x2 still', ['x2']);
+      expect(await client.next()).toEqual({
+        channel: 'x2',
+        payload: 'x2 still',
+      });
+      await client.close();
+    });
+
+    it('sendTo from any instance reaches only that view, wherever its socket is', async () => {
+      const target = await view(A, '/room/d1', B);
+      const bystander = await view(A, '/room/d1', A);
+      const digest = await digestOf(B, target.page);
+      const res = await postJson(`${c.url}/send-to`, {
+        digest,
+        message: { secret: 1 },
+        channel: 'private',
+      });
+      expect(res.status).toBe(200);
+      await A.push('room', ['room:d1']);
+      expect(await target.client.next()).toEqual({
+        channel: 'private',
+        payload: { secret: 1 },
+      });
+      expect(await target.client.next()).toEqual({
+        channel: 'room:d1',
+        payload: 'room',
+      });
+      expect(await bystander.client.next()).toEqual({
+        channel: 'room:d1',
+        payload: 'room',
+      });
+      await Promise.all([target.client.close(), bystander.client.close()]);
+    });
+
+    it('wildcard pushes cross instances and match each subscribed name', async () => {
+      const one = await view(A, '/room/w:1', A);
+      const two = await view(C, '/room/w:2', B);
+      const no = await view(A, '/room/w;3', B);
+      await C.push('star', ['room:w:*']);
+      await C.push('end', ['room:w;3']);
+      expect(await one.client.next()).toEqual({
+        channel: 'room:w:1',
+        payload: 'star',
+      });
+      expect(await two.client.next()).toEqual({
+        channel: 'room:w:2',
+        payload: 'star',
+      });
+      expect(await no.client.next()).toEqual({
+        channel: 'room:w;3',
+        payload: 'end',
+      });
+      await Promise.all([one, two, no].map((v) => v.client.close()));
+    });
+
+    it('channel() on every instance sees pushes from any instance', async () => {
+      const seenA: unknown[] = [];
+      const seenB: unknown[] = [];
+      const subA = a.realtime
+        .channel('jobs:server')
+        .subscribe((p) => seenA.push(p));
+      const subB = b.realtime
+        .channel('jobs:server')
+        .subscribe((p) => seenB.push(p));
+      // channel() starts listening in Redis asynchronously: wait until both listen.
+      await expect
+        .poll(
+          async () =>
+            (await inspect.pubsub('NUMSUB', 'rt-test:c:jobs:server'))[1],
+          { timeout: 3000 },
+        )
+        .toBe(2);
+      await C.push({ n: 1 }, ['jobs:server']);
+      await C.push({ n: 2 }, ['jobs:*']);
+      await expect
+        .poll(() => [seenA, seenB], { timeout: 3000 })
+        .toEqual([
+          [{ n: 1 }, { n: 2 }],
+          [{ n: 1 }, { n: 2 }],
+        ]);
+      subA.unsubscribe();
+      subB.unsubscribe();
+    });
+
+    it('a push is one PUBLISH per channel, and only instances with subscribers listen', async () => {
+      const clients = [];
+      for (let i = 0; i < 10; i++)
+        clients.push((await view(A, '/room/o1', B)).client);
+      expect((await inspect.pubsub('NUMSUB', 'rt-test:c:room:o1'))[1]).toBe(1); // only B holds sockets
+      const before = await publishCalls(inspect);
+      for (let i = 0; i < 5; i++) await A.push(i, ['room:o1']);
+      expect((await publishCalls(inspect)) - before).toBe(5);
+      for (const client of clients)
+        for (let i = 0; i < 5; i++)
+          expect(await client.next()).toEqual({
+            channel: 'room:o1',
+            payload: i,
+          });
+      await Promise.all(clients.map((cl) => cl.close()));
+    });
+
+    it('50 concurrent subscribes to one view from three instances all land', async () => {
+      const { page, client } = await view(A, '/room/c0', B);
+      const channels = Array.from({ length: 50 }, (_, i) => `conc:${i}`);
+      await Promise.all(
+        channels.map((channel, i) =>
+          postJson(
+            `${[a.url, b.url, c.url][i % 3]}/subscribe`,
+            { channels: [channel] },
+            page.key,
+            page.connectionId,
+          ),
+        ),
+      );
+      const digest = await digestOf(A, page);
+      const stored = await inspect.smembers(`rt-test:{${digest}}:ch`);
+      for (const channel of channels) expect(stored).toContain(channel);
+      for (const channel of channels) await A.push(channel, [channel]);
+      const received = new Set<unknown>();
+      for (let i = 0; i < 50; i++) received.add((await client.next()).payload);
+      expect(received.size).toBe(50);
+      await client.close();
+    });
+  },
+);
+
+/** Polls a condition outside tests (hooks), bounded in time. */
+async function waitFor(
+  condition: () => Promise<boolean> | boolean,
+  timeout: number,
+): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!(await condition())) {
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeout} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function publishCalls(redis: Redis): Promise<number> {
+  const info = await redis.info('commandstats');
+  return Number(/cmdstat_publish:calls=(\d+)/.exec(info)?.[1] ?? 0);
+}
+
+describe.skipIf(!redisAvailable())(
+  'Redis registry: lifetimes, SIGKILL and key prefixes',
+  () => {
+    let redis: RedisProcess;
+    let inspect: Redis;
+    beforeAll(async () => {
+      redis = await startRedis();
+      inspect = new Redis(redis.url);
+    });
+    afterAll(async () => {
+      inspect?.disconnect();
+      await redis?.stop();
+    });
+
+    const keysOf = (prefix: string) => inspect.keys(`${prefix}*`);
+
+    it('never-connected and disconnected views expire; a reconnect within the grace resumes', async () => {
+      const app = await startApp(
+        redisOptions(redis.url, {
+          keyPrefix: 'life:',
+          pendingTtl: 1500,
+          reconnectGrace: 1500,
+        }),
+      );
+      try {
+        await expect
+          .poll(() => app.realtime.stats().registry.ready, { timeout: 5000 })
+          .toBe(true);
+        await getPage(`${app.url}/room/never`);
+        expect((await keysOf('life:')).length).toBe(1);
+        await expect
+          .poll(() => keysOf('life:'), { timeout: 8000, interval: 100 })
+          .toEqual([]);
+
+        const { page, client } = await view(
+          inProcess(app),
+          '/room/gone',
+          inProcess(app),
+        );
+        await client.close();
+        await expect
+          .poll(() => app.realtime.stats().connections, { timeout: 3000 })
+          .toBe(0);
+        const again = await connect(app.url, {
+          connectionId: page.connectionId,
+          key: page.key,
+        });
+        await app.realtime.push('resumed', 'room:gone');
+        expect(await again.next()).toEqual({
+          channel: 'room:gone',
+          payload: 'resumed',
+        });
+        await again.close();
+        await expect
+          .poll(() => keysOf('life:'), { timeout: 8000, interval: 100 })
+          .toEqual([]);
+      } finally {
+        await app.close();
+      }
+    });
+
+    it('an instance killed with SIGKILL leaves nothing behind after pendingTtl', async () => {
+      const proc = await startInstanceProcess({
+        REDIS_URL: redis.url,
+        REALTIME_SECRET: SECRET,
+        KEY_PREFIX: 'kill:',
+        PENDING_TTL: '1500',
+        RECONNECT_GRACE: '60000',
+      });
+      const instance = viaHttp(proc);
+      await expect
+        .poll(() => processReady(proc), { timeout: 10_000 })
+        .toBe(true);
+      const { client } = await view(instance, '/room/k', instance);
+      await instance.push('alive', ['room:k']);
+      expect(await client.next()).toEqual({
+        channel: 'room:k',
+        payload: 'alive',
+      });
+      expect((await keysOf('kill:')).length).toBe(2); // the view's channels and its live lease
+      expect(await proc.kill('SIGKILL')).toBeNull();
+      await client.whenClosed();
+      // A grace of 60 s would keep a cleanly released view; the dead holder's lease runs out after pendingTtl.
+      await expect
+        .poll(() => keysOf('kill:'), { timeout: 8000, interval: 100 })
+        .toEqual([]);
+    });
+
+    it('two apps with different keyPrefix on one Redis do not see each other', async () => {
+      const one = await startApp(
+        redisOptions(redis.url, { keyPrefix: 'app1:' }),
+      );
+      const two = await startApp(
+        redisOptions(redis.url, { keyPrefix: 'app2:' }),
+      );
+      try {
+        await expect
+          .poll(
+            () =>
+              one.realtime.stats().registry.ready &&
+              two.realtime.stats().registry.ready,
+            { timeout: 5000 },
+          )
+          .toBe(true);
+        const v1 = await view(inProcess(one), '/room/shared', inProcess(one));
+        const v2 = await view(inProcess(two), '/room/shared', inProcess(two));
+        await one.realtime.push('for app1', 'room:shared');
+        await one.realtime.push('wild app1', 'room:*');
+        await two.realtime.push('for app2', 'room:shared');
+        expect(await v1.client.next()).toEqual({
+          channel: 'room:shared',
+          payload: 'for app1',
+        });
+        expect(await v1.client.next()).toEqual({
+          channel: 'room:shared',
+          payload: 'wild app1',
+        });
+        expect(await v2.client.next()).toEqual({
+          channel: 'room:shared',
+          payload: 'for app2',
+        });
+        const keys = await inspect.keys('*');
+        expect(
+          keys.every((k) => k.startsWith('app1:') || k.startsWith('app2:')),
+        ).toBe(true);
+        const channels = (await inspect.pubsub('CHANNELS')) as string[];
+        expect(
+          channels.every(
+            (ch) => ch.startsWith('app1:') || ch.startsWith('app2:'),
+          ),
+        ).toBe(true);
+        await Promise.all([v1.client.close(), v2.client.close()]);
+      } finally {
+        await Promise.all([one.close(), two.close()]);
+      }
+    });
+  },
+);
