@@ -109,9 +109,6 @@ describe('resolveOptions: defaults', () => {
         redis: { port: 7001 },
         keyPrefix: 'app1:',
         publishTimeout: 1,
-        redis: { port: 7001 },
-        keyPrefix: 'app1:',
-        publishTimeout: 1,
         cookie: {
           name: 'rk',
           secure: true,

@@ -243,16 +243,6 @@ describe.skipIf(!hasRedis)('redis cluster', () => {
     await subscriber.sunsubscribe('news');
     expect(await publisher.spublish('news', 'gone')).toBe(0);
   });
-
-  it('without shardedSubscribers, SSUBSCRIBE fails (MOVED)', async () => {
-    const plain = clusterClient(cluster.nodes);
-    const channels = ['news', 'room:1', 'room:2', 'alerts', 'a', 'b'];
-    const results = await Promise.allSettled(
-      channels.map((channel) => plain.ssubscribe(channel)),
-    );
-    // Only channels whose slot lives on the single subscriber node succeed.
-    expect(results.some((result) => result.status === 'rejected')).toBe(true);
-  });
 });
 
 describe('instance process (memory registry)', () => {

@@ -13,6 +13,7 @@ import {
   type RedisProcess,
 } from './support/redis-server';
 import { connect, type TestClient } from './support/ws-client';
+import { startProxy } from './support/tcp-proxy';
 
 const SECRET = 'redis-suite-secret-0123456789-abcdefghij';
 
@@ -450,3 +451,127 @@ describe.skipIf(!redisAvailable())(
     });
   },
 );
+
+/** Pushes `count` numbered messages on each channel and checks every client got exactly its own, in order. */
+async function pushAndCount(
+  from: TestApp,
+  subscribers: Array<{ client: TestClient; channel: string }>,
+  count: number,
+): Promise<void> {
+  const channels = [...new Set(subscribers.map((s) => s.channel))];
+  for (let i = 0; i < count; i++)
+    for (const channel of channels) await from.realtime.push(i, channel);
+  for (const { client, channel } of subscribers) {
+    for (let i = 0; i < count; i++)
+      expect(await client.next()).toEqual({ channel, payload: i });
+  }
+  // Exactly `count`: a later marker is the next frame, so nothing was duplicated.
+  for (const channel of channels) await from.realtime.push('end', channel);
+  for (const { client, channel } of subscribers)
+    expect(await client.next()).toEqual({ channel, payload: 'end' });
+}
+
+describe.skipIf(!redisAvailable())('Redis registry: faults', () => {
+  async function twoInstances(url: string, prefix: string) {
+    const options = redisOptions(url, {
+      keyPrefix: prefix,
+      publishTimeout: 600,
+    });
+    const a = await startApp(options);
+    const b = await startApp(options);
+    const ready = () =>
+      a.realtime.stats().registry.ready && b.realtime.stats().registry.ready;
+    return { a, b, ready };
+  }
+
+  async function clientsOn(a: TestApp, b: TestApp) {
+    return [
+      {
+        ...(await view(inProcess(a), '/room/f1', inProcess(b))),
+        channel: 'room:f1',
+      },
+      {
+        ...(await view(inProcess(b), '/room/f2', inProcess(a))),
+        channel: 'room:f2',
+      },
+      {
+        ...(await view(inProcess(a), '/room/f1', inProcess(a))),
+        channel: 'room:f1',
+      },
+    ];
+  }
+
+  for (const keepData of [false, true]) {
+    it(`Redis restarted ${keepData ? 'with its data' : 'empty (data lost)'}: instances recover and every later push is delivered once`, async () => {
+      const redis = await startRedis({ persist: keepData });
+      const { a, b, ready } = await twoInstances(redis.url, 'fault:');
+      try {
+        await expect.poll(ready, { timeout: 5000 }).toBe(true);
+        const views = await clientsOn(a, b);
+        await pushAndCount(a, views, 5);
+        await redis.restart({ keepData });
+        await expect.poll(ready, { timeout: 15_000, interval: 50 }).toBe(true);
+        await pushAndCount(a, views, 20);
+        await pushAndCount(b, views, 20);
+        // The live views are in Redis again: a fresh instance sees their channels.
+        const inspect = new Redis(redis.url);
+        const sets = (await inspect.keys('fault:*')).filter((k) =>
+          k.endsWith(':ch'),
+        );
+        inspect.disconnect();
+        expect(sets.length).toBe(3);
+        await Promise.all(views.map((v) => v.client.close()));
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+        await redis.stop();
+      }
+    });
+  }
+
+  it('while Redis is down, push rejects with registry_unavailable after publishTimeout', async () => {
+    const redis = await startRedis();
+    const { a, b, ready } = await twoInstances(redis.url, 'down:');
+    try {
+      await expect.poll(ready, { timeout: 5000 }).toBe(true);
+      await redis.kill();
+      await expect
+        .poll(() => a.realtime.stats().registry.ready, { timeout: 5000 })
+        .toBe(false);
+      const started = Date.now();
+      await expect(a.realtime.push('lost', 'room:x')).rejects.toMatchObject({
+        name: 'RealtimeError',
+        code: 'registry_unavailable',
+      });
+      const waited = Date.now() - started;
+      expect(waited).toBeGreaterThanOrEqual(500);
+      expect(waited).toBeLessThan(5000);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await redis.stop();
+    }
+  });
+
+  it('a cut connection (TCP proxy) recovers by itself and delivers again', async () => {
+    const redis = await startRedis();
+    const proxy = await startProxy(redis.port);
+    const { a, b, ready } = await twoInstances(proxy.url, 'cut:');
+    try {
+      await expect.poll(ready, { timeout: 5000 }).toBe(true);
+      const views = await clientsOn(a, b);
+      await pushAndCount(b, views, 3);
+      proxy.cut();
+      await expect.poll(ready, { timeout: 5000 }).toBe(false);
+      await expect(
+        a.realtime.push('during cut', 'room:f1'),
+      ).rejects.toMatchObject({ code: 'registry_unavailable' });
+      proxy.restore();
+      await expect.poll(ready, { timeout: 15_000, interval: 50 }).toBe(true);
+      await pushAndCount(a, views, 20);
+      await Promise.all(views.map((v) => v.client.close()));
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await proxy.close();
+      await redis.stop();
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { trackProcess } from './reaper';
 
 /** One `test/fixtures/redis-instance.cjs` app in its own process. */
 export interface InstanceProcess {
@@ -16,23 +17,6 @@ const ROOT = join(__dirname, '..', '..');
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'redis-instance.cjs');
 const READY_TIMEOUT = 20_000;
 const EXIT_TIMEOUT = 10_000;
-
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const child of live) {
-      try {
-        child.kill('SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  });
-}
 
 function exited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
@@ -60,14 +44,12 @@ function waitExit(child: ChildProcess, timeout: number): Promise<boolean> {
 export function startInstanceProcess(
   env: Record<string, string>,
 ): Promise<InstanceProcess> {
-  installExitHook();
   const child = spawn(process.execPath, [FIXTURE], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  live.add(child);
-  child.once('exit', () => live.delete(child));
+  trackProcess(child);
 
   let stderr = '';
   let stdout = '';

@@ -3,6 +3,7 @@ import { accessSync, constants, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { trackDir, trackProcess, untrackDir } from './reaper';
 
 /** A throwaway `redis-server` (never daemonized) on a loopback port. */
 export interface RedisProcess {
@@ -226,37 +227,15 @@ function redisCli(args: readonly string[], timeout = 10_000): Promise<string> {
   });
 }
 
-// ---------------------------------------------------------------------------
-// Child processes, killed when the test process exits.
-
-const live = new Set<ChildProcess>();
-const dirs = new Set<string>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const child of live) {
-      try {
-        child.kill('SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  });
-}
-
 function freshDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'realtime-redis-'));
-  dirs.add(dir);
+  trackDir(dir);
   return dir;
 }
 
 function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
-  dirs.delete(dir);
+  untrackDir(dir);
 }
 
 function exited(child: ChildProcess): boolean {
@@ -297,12 +276,10 @@ async function terminate(child: ChildProcess): Promise<void> {
 async function spawnRedis(port: number, args: string[]): Promise<ChildProcess> {
   const bin = redisServerPath();
   if (!bin) throw new Error('redis-server is not on PATH');
-  installExitHook();
   const child = spawn(bin, ['--port', String(port), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  live.add(child);
-  child.once('exit', () => live.delete(child));
+  trackProcess(child);
   let output = '';
   const collect = (chunk: Buffer) => {
     if (output.length < 16_384) output += chunk.toString();
