@@ -9,7 +9,10 @@ import {
 } from './support/instance-process';
 import {
   redisAvailable,
+  redisCommand,
+  startCluster,
   startRedis,
+  type RedisCluster,
   type RedisProcess,
 } from './support/redis-server';
 import { connect, type TestClient } from './support/ws-client';
@@ -575,3 +578,123 @@ describe.skipIf(!redisAvailable())('Redis registry: faults', () => {
     }
   });
 });
+
+describe.skipIf(!redisAvailable())(
+  'Redis registry on a 3-master Redis Cluster (sharded pub/sub)',
+  () => {
+    let cluster: RedisCluster;
+    let a: TestApp;
+    let b: TestApp;
+    let A: Instance;
+    let B: Instance;
+
+    beforeAll(async () => {
+      cluster = await startCluster({ masters: 3 });
+      const options = redisOptions('', { keyPrefix: 'cl:' });
+      options.redis = { nodes: cluster.nodes };
+      a = await startApp(options);
+      b = await startApp(options);
+      [A, B] = [inProcess(a), inProcess(b)];
+      await waitFor(
+        () =>
+          a.realtime.stats().registry.ready &&
+          b.realtime.stats().registry.ready,
+        15_000,
+      );
+    }, 60_000);
+
+    afterAll(async () => {
+      await Promise.all([a?.close(), b?.close()]);
+      await cluster?.stop();
+    });
+
+    it('the cross-instance matrix: render, subscribe, unsubscribe, push, sendTo, wildcard, channel()', async () => {
+      // Many channels, so they land on every shard.
+      const rooms = Array.from({ length: 12 }, (_, i) => `cl${i}`);
+      const views = [];
+      for (const [i, room] of rooms.entries())
+        views.push({
+          room,
+          ...(await view(i % 2 ? A : B, `/room/${room}`, i % 2 ? B : A)),
+        });
+      for (const [i, v] of views.entries())
+        await (i % 2 ? B : A).push(v.room, [`room:${v.room}`]);
+      for (const v of views)
+        expect(await v.client.next()).toEqual({
+          channel: `room:${v.room}`,
+          payload: v.room,
+        });
+      // Sharded pub/sub: the room channels are shard channels, spread over the masters.
+      const perNode = await Promise.all(
+        cluster.nodes.map((n) =>
+          redisCommand(n.port, ['PUBSUB', 'SHARDCHANNELS', 'cl:c:room:*']),
+        ),
+      );
+      expect(
+        perNode.filter(
+          (channels) => Array.isArray(channels) && channels.length > 0,
+        ).length,
+      ).toBeGreaterThan(1);
+      expect(perNode.flat().length).toBe(rooms.length);
+
+      const first = views[0];
+      expect(
+        (
+          await postJson(
+            `${b.url}/subscribe`,
+            { channels: ['cl:extra'] },
+            first.page.key,
+            first.page.connectionId,
+          )
+        ).status,
+      ).toBe(200);
+      await A.push('extra', ['cl:extra']);
+      expect(await first.client.next()).toEqual({
+        channel: 'cl:extra',
+        payload: 'extra',
+      });
+      expect(
+        (
+          await postJson(
+            `${a.url}/unsubscribe`,
+            { channels: ['cl:extra'] },
+            first.page.key,
+            first.page.connectionId,
+          )
+        ).status,
+      ).toBe(200);
+
+      const digest = await digestOf(B, first.page);
+      await a.realtime.sendTo(digest, 'only you', 'direct');
+      await B.push('not you', ['cl:extra']);
+      await B.push('wild', ['room:cl1*']);
+      expect(await first.client.next()).toEqual({
+        channel: 'direct',
+        payload: 'only you',
+      });
+      const wildReceivers = views.filter((v) => /^cl1\d*$/.test(v.room));
+      for (const v of wildReceivers)
+        expect(await v.client.next()).toEqual({
+          channel: `room:${v.room}`,
+          payload: 'wild',
+        });
+
+      const seen: unknown[] = [];
+      const sub = b.realtime.channel('cl:jobs').subscribe((p) => seen.push(p));
+      await expect
+        .poll(
+          async () => {
+            await A.push('probe', ['cl:jobs']);
+            return seen.length > 0;
+          },
+          { timeout: 5000, interval: 100 },
+        )
+        .toBe(true);
+      seen.length = 0;
+      await A.push({ n: 1 }, ['cl:jobs']);
+      await expect.poll(() => seen, { timeout: 3000 }).toEqual([{ n: 1 }]);
+      sub.unsubscribe();
+      await Promise.all(views.map((v) => v.client.close()));
+    });
+  },
+);
