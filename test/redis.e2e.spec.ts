@@ -404,6 +404,34 @@ describe.skipIf(!redisAvailable())(
         .toEqual([]);
     });
 
+    it('a ready Redis client works as the redis option and is never closed by the registry', async () => {
+      const mine = new Redis(redis.url);
+      const app = await startApp(
+        redisOptions(redis.url, { keyPrefix: 'client:', redis: mine }),
+      );
+      try {
+        await expect
+          .poll(() => app.realtime.stats().registry.ready, { timeout: 5000 })
+          .toBe(true);
+        const { client } = await view(
+          inProcess(app),
+          '/room/c',
+          inProcess(app),
+        );
+        await app.realtime.push('via my client', 'room:c');
+        expect(await client.next()).toEqual({
+          channel: 'room:c',
+          payload: 'via my client',
+        });
+        await client.close();
+      } finally {
+        await app.close();
+      }
+      expect(mine.status).toBe('ready');
+      expect(await mine.ping()).toBe('PONG');
+      mine.disconnect();
+    });
+
     it('two apps with different keyPrefix on one Redis do not see each other', async () => {
       const one = await startApp(
         redisOptions(redis.url, { keyPrefix: 'app1:' }),
