@@ -433,11 +433,14 @@ describe.skipIf(!redisAvailable())(
     });
 
     it('two apps with different keyPrefix on one Redis do not see each other', async () => {
+      // A Redis of its own, so every key and channel in it belongs to these two apps.
+      const shared = await startRedis();
+      const inspect = new Redis(shared.url);
       const one = await startApp(
-        redisOptions(redis.url, { keyPrefix: 'app1:' }),
+        redisOptions(shared.url, { keyPrefix: 'app1:' }),
       );
       const two = await startApp(
-        redisOptions(redis.url, { keyPrefix: 'app2:' }),
+        redisOptions(shared.url, { keyPrefix: 'app2:' }),
       );
       try {
         await expect
@@ -478,6 +481,8 @@ describe.skipIf(!redisAvailable())(
         await Promise.all([v1.client.close(), v2.client.close()]);
       } finally {
         await Promise.all([one.close(), two.close()]);
+        inspect.disconnect();
+        await shared.stop();
       }
     });
   },
