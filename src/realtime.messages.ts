@@ -30,6 +30,7 @@ export const FRAME_NOT_JSON = 'the frame is not valid JSON';
 export const FRAME_NOT_OBJECT = 'the frame must be a JSON object';
 export const FRAME_BAD_ID = '"id" must be a string or a finite number';
 export const FRAME_BAD_ACTION = '"action" must be a non-empty string';
+export const RATE_LIMITED = 'too many requests: slow down';
 export const UNAUTHORIZED = 'this connection is not authorized';
 export const UNKNOWN_ACTION = (action: string) =>
   `no handler for action "${action.length > 100 ? action.slice(0, 100) + '…' : action}"`;

@@ -3,15 +3,10 @@ import {
   type DynamicModule,
   type FactoryProvider,
   Global,
-  Inject,
-  Logger,
   type MiddlewareConsumer,
   Module,
   type ModuleMetadata,
   type NestModule,
-  type OnApplicationBootstrap,
-  type OnModuleDestroy,
-  type OnModuleInit,
   type Provider,
   type Type,
 } from '@nestjs/common';
@@ -24,6 +19,7 @@ import {
   ModuleRef,
 } from '@nestjs/core';
 import { installDefaultAdapter } from './gateway/default-adapter';
+import { RealtimeLifecycle } from './gateway/realtime-lifecycle';
 import { CallRouteHandler } from './handlers/call-route.handler';
 import { MessageDispatcher } from './handlers/message-dispatcher';
 import { MessageHandlerExplorer } from './handlers/message-handler.explorer';
@@ -38,11 +34,7 @@ import {
   REALTIME_INSTANCE_ID,
   REALTIME_REGISTRY,
 } from './realtime.constants';
-import {
-  ADAPTER_MISSING,
-  DEV_SECRET_WARNING,
-  optionError,
-} from './realtime.messages';
+import { optionError } from './realtime.messages';
 import {
   DEFAULTS,
   type RealtimeModuleOptions,
@@ -52,7 +44,6 @@ import {
 import { RealtimeService } from './realtime.service';
 import { RealtimeStatsCounter } from './realtime-stats.counter';
 import { createRegistry } from './registry/create-registry';
-import type { RealtimeRegistry } from './registry/realtime-registry';
 
 /** Implemented by classes given to `forRootAsync({ useClass | useExisting })`. */
 export interface RealtimeOptionsFactory {
@@ -81,18 +72,8 @@ export interface RealtimeModuleAsyncOptions extends Pick<
 /** Lifecycle of one app's realtime module. */
 @Global()
 @Module({})
-export class RealtimeModule
-  implements NestModule, OnModuleInit, OnApplicationBootstrap, OnModuleDestroy
-{
-  private readonly logger = new Logger('Realtime');
-
-  constructor(
-    @Inject(REALTIME_OPTIONS) private readonly options: ResolvedRealtimeOptions,
-    @Inject(REALTIME_REGISTRY) private readonly registry: RealtimeRegistry,
-    private readonly acceptor: ConnectionAcceptor,
-    moduleRef: ModuleRef,
-    contextCreator: ExternalContextCreator,
-  ) {
+export class RealtimeModule implements NestModule {
+  constructor(moduleRef: ModuleRef, contextCreator: ExternalContextCreator) {
     installDefaultAdapter(contextCreator, moduleRef);
   }
 
@@ -192,6 +173,7 @@ export class RealtimeModule
         CallRouteHandler,
         RealtimeService,
         ConnectionAcceptor,
+        RealtimeLifecycle,
         RealtimeHttpMiddleware,
         createRealtimeGateway(
           typeof gatewayPath === 'string' ? gatewayPath : DEFAULTS.path,
@@ -203,17 +185,5 @@ export class RealtimeModule
 
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(RealtimeHttpMiddleware).forRoutes('*');
-  }
-
-  onModuleInit(): void {
-    if (this.options.secretGenerated) this.logger.warn(DEV_SECRET_WARNING);
-  }
-
-  onApplicationBootstrap(): void {
-    if (!this.acceptor.bound) throw new Error(ADAPTER_MISSING);
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    await this.registry.close();
   }
 }

@@ -57,10 +57,32 @@ export interface RealtimeModuleOptions {
   pendingTtl?: number;
   /** Largest inbound frame in bytes; larger frames close the socket with 1009. Default 65 536. */
   maxPayload?: number;
+  /** Per-connection request budget: `messages` per `interval` ms; the `closeAfter`-th refused request closes the socket with 1008. */
+  rateLimit?: RateLimitOptions;
+  /** Outbound backlog per socket above which it is closed with 4000 (slow consumer), bytes. Default 1 MiB. */
+  maxBufferedBytes?: number;
+  /** Ping interval, ms; a socket that does not answer within two intervals is terminated. `0` disables. Default 25 000. */
+  heartbeatInterval?: number;
+  /** On shutdown: how long in-flight replies and closing handshakes may take, ms. Default 10 000. */
+  shutdownTimeout?: number;
+  /** Open sockets per socket key (per remote address without a key); more get HTTP 429. Default 16. */
+  maxConnectionsPerClient?: number;
+  /** Open sockets on this instance; more get HTTP 503. Default 10 000. */
+  maxConnections?: number;
   /** Bundled actions (`'ping'`, `'call-route'`) that a user handler may replace. Default none. */
   replaceBundledHandlers?: readonly string[];
   /** A subclass of RealtimeDigestGuard to run first for every socket request. */
   digestGuard?: Type<RealtimeDigestGuard>;
+}
+
+/** The per-connection rate limit of SPEC §7. */
+export interface RateLimitOptions {
+  /** Requests allowed per interval. Default 100. */
+  messages?: number;
+  /** Interval, ms. Default 10 000. */
+  interval?: number;
+  /** The n-th `rate_limited` reply closes the socket with 1008. Default 3. */
+  closeAfter?: number;
 }
 
 /** Options after defaults and validation. */
@@ -81,6 +103,12 @@ export interface ResolvedRealtimeOptions {
   reconnectGrace: number;
   pendingTtl: number;
   maxPayload: number;
+  rateLimit: Required<RateLimitOptions>;
+  maxBufferedBytes: number;
+  heartbeatInterval: number;
+  shutdownTimeout: number;
+  maxConnectionsPerClient: number;
+  maxConnections: number;
   replaceBundledHandlers: readonly string[];
   digestGuard: Type<RealtimeDigestGuard> | undefined;
 }
@@ -101,6 +129,12 @@ const KNOWN = new Set<string>([
   'reconnectGrace',
   'pendingTtl',
   'maxPayload',
+  'rateLimit',
+  'maxBufferedBytes',
+  'heartbeatInterval',
+  'shutdownTimeout',
+  'maxConnectionsPerClient',
+  'maxConnections',
   'replaceBundledHandlers',
   'digestGuard',
 ]);
@@ -128,6 +162,12 @@ export const DEFAULTS = {
   reconnectGrace: 30_000,
   pendingTtl: 300_000,
   maxPayload: 64 * 1024,
+  rateLimit: { messages: 100, interval: 10_000, closeAfter: 3 },
+  maxBufferedBytes: 1024 * 1024,
+  heartbeatInterval: 25_000,
+  shutdownTimeout: 10_000,
+  maxConnectionsPerClient: 16,
+  maxConnections: 10_000,
 } as const;
 
 function duration(
@@ -398,6 +438,37 @@ export function resolveOptions(
       1,
     ),
     maxPayload: maxPayload as number,
+    rateLimit: resolveRateLimit(options.rateLimit),
+    maxBufferedBytes: count(
+      'maxBufferedBytes',
+      options.maxBufferedBytes,
+      DEFAULTS.maxBufferedBytes,
+      1024,
+    ),
+    heartbeatInterval: duration(
+      'heartbeatInterval',
+      options.heartbeatInterval,
+      DEFAULTS.heartbeatInterval,
+      0,
+    ),
+    shutdownTimeout: duration(
+      'shutdownTimeout',
+      options.shutdownTimeout,
+      DEFAULTS.shutdownTimeout,
+      0,
+    ),
+    maxConnectionsPerClient: count(
+      'maxConnectionsPerClient',
+      options.maxConnectionsPerClient,
+      DEFAULTS.maxConnectionsPerClient,
+      1,
+    ),
+    maxConnections: count(
+      'maxConnections',
+      options.maxConnections,
+      DEFAULTS.maxConnections,
+      1,
+    ),
     replaceBundledHandlers: resolveReplaced(options.replaceBundledHandlers),
     digestGuard: resolveGuard(options.digestGuard),
   };
@@ -483,4 +554,50 @@ function resolveKeyPrefix(value: unknown): string {
     );
   }
   return value;
+}
+
+function count(
+  name: string,
+  value: unknown,
+  fallback: number,
+  min: number,
+): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new Error(
+      optionError(
+        name,
+        `must be a whole number >= ${min}, got ${describe(value)}`,
+      ),
+    );
+  }
+  return value;
+}
+
+function resolveRateLimit(value: unknown): Required<RateLimitOptions> {
+  const defaults = DEFAULTS.rateLimit;
+  if (value === undefined) return { ...defaults };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new Error(
+      optionError(
+        'rateLimit',
+        `must be an object { messages, interval, closeAfter }, got ${describe(value)}`,
+      ),
+    );
+  }
+  const r = value as Record<string, unknown>;
+  for (const key of Object.keys(r)) {
+    if (!['messages', 'interval', 'closeAfter'].includes(key))
+      throw new Error(optionError(`rateLimit.${key}`, 'is not a known option'));
+  }
+  return {
+    messages: count('rateLimit.messages', r.messages, defaults.messages, 1),
+    interval: duration('rateLimit.interval', r.interval, defaults.interval, 1),
+    closeAfter: count(
+      'rateLimit.closeAfter',
+      r.closeAfter,
+      defaults.closeAfter,
+      1,
+    ),
+  };
 }

@@ -47,7 +47,7 @@ describe('message handlers (SPEC §3, §4)', () => {
   let view: { client: TestClient; id: string; key: string };
   beforeAll(async () => {
     t = await startApp(
-      {},
+      { rateLimit: { messages: 10_000, interval: 1000 } },
       [FixtureController, ApiController],
       [GreetingService, TokenGuard, ...HANDLERS],
     );

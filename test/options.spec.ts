@@ -67,6 +67,16 @@ describe('resolveOptions: defaults', () => {
     expect(o.reconnectGrace).toBe(30_000);
     expect(o.pendingTtl).toBe(300_000);
     expect(o.maxPayload).toBe(65_536);
+    expect(o.rateLimit).toEqual({
+      messages: 100,
+      interval: 10_000,
+      closeAfter: 3,
+    });
+    expect(o.maxBufferedBytes).toBe(1024 * 1024);
+    expect(o.heartbeatInterval).toBe(25_000);
+    expect(o.shutdownTimeout).toBe(10_000);
+    expect(o.maxConnectionsPerClient).toBe(16);
+    expect(o.maxConnections).toBe(10_000);
     expect(o.replaceBundledHandlers).toEqual([]);
     expect(o.digestGuard).toBeUndefined();
     expect(o.secretGenerated).toBe(true);
@@ -124,6 +134,18 @@ describe('resolveOptions: defaults', () => {
         reconnectGrace: 0,
         pendingTtl: 1,
         maxPayload: 64,
+        rateLimit: { messages: 1, interval: 1, closeAfter: 1 },
+        maxBufferedBytes: 1024,
+        heartbeatInterval: 0,
+        shutdownTimeout: 0,
+        maxConnectionsPerClient: 1,
+        maxConnections: 1,
+        rateLimit: { messages: 1, interval: 1, closeAfter: 1 },
+        maxBufferedBytes: 1024,
+        heartbeatInterval: 0,
+        shutdownTimeout: 0,
+        maxConnectionsPerClient: 1,
+        maxConnections: 1,
         replaceBundledHandlers: ['ping', 'call-route'],
         digestGuard: RealtimeDigestGuard,
       },
@@ -257,6 +279,16 @@ describe('resolveOptions: invalid values name the option', () => {
     ['keyPrefix', { keyPrefix: 'has space' }],
     ['keyPrefix', { keyPrefix: 'a{b}' }],
     ['publishTimeout', { publishTimeout: 0 }],
+    ['rateLimit', { rateLimit: 100 }],
+    ['rateLimit.messages', { rateLimit: { messages: 0 } }],
+    ['rateLimit.interval', { rateLimit: { interval: -1 } }],
+    ['rateLimit.closeAfter', { rateLimit: { closeAfter: 1.5 } }],
+    ['rateLimit.burst', { rateLimit: { burst: 1 } }],
+    ['maxBufferedBytes', { maxBufferedBytes: 10 }],
+    ['heartbeatInterval', { heartbeatInterval: -5 }],
+    ['shutdownTimeout', { shutdownTimeout: '10s' }],
+    ['maxConnectionsPerClient', { maxConnectionsPerClient: 0 }],
+    ['maxConnections', { maxConnections: 2.5 }],
     ['publishTimeout', { publishTimeout: '5s' }],
     ['replaceBundledHandlers', { replaceBundledHandlers: 'ping' }],
     ['replaceBundledHandlers', { replaceBundledHandlers: ['pong'] }],

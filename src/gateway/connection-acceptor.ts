@@ -10,16 +10,18 @@ import { kHandshake, REALTIME_OPTIONS } from '../realtime.constants';
 import type { ResolvedRealtimeOptions } from '../realtime.options';
 import { RealtimeService } from '../realtime.service';
 import { RealtimeStatsCounter } from '../realtime-stats.counter';
+import { closeReasonOf } from './close-reasons';
 import { ConnectionHub } from './connection-hub';
+import { ConnectionLimits } from './connection-limits';
 import { type LocalView, RealtimeConnection } from './realtime-connection';
 
-interface ValidHandshake {
-  connectionId: string;
-  view: LocalView;
+interface Handshake {
+  clientKey: string;
+  /** Null for an inert connection. */
+  valid: { connectionId: string; view: LocalView } | null;
   connected: boolean;
 }
 
-type Handshake = ValidHandshake | 'inert';
 type UpgradeRequest = IncomingMessage & { [kHandshake]?: Handshake };
 type VerifyCallback = (
   result: boolean,
@@ -27,14 +29,22 @@ type VerifyCallback = (
   message?: string,
 ) => void;
 
+const STATUS_TEXT: Record<number, string> = {
+  403: 'Forbidden',
+  429: 'Too Many Requests',
+  503: 'Service Unavailable',
+};
+
 /**
- * The handshake rules of SPEC §5/§6 and the life of each accepted socket. Plugged into
+ * The handshake rules of SPEC §5–§7 and the life of each accepted socket. Plugged into
  * the `ws` server that RealtimeWsAdapter creates for the realtime gateway.
  */
 @Injectable()
 export class ConnectionAcceptor {
   private readonly logger = new Logger('Realtime');
+  private readonly limits: ConnectionLimits;
   private server: WebSocketServer | undefined;
+  private accepting = true;
 
   constructor(
     @Inject(REALTIME_OPTIONS) private readonly options: ResolvedRealtimeOptions,
@@ -44,7 +54,12 @@ export class ConnectionAcceptor {
     private readonly dispatcher: MessageDispatcher,
     private readonly realtime: RealtimeService,
     private readonly stats: RealtimeStatsCounter,
-  ) {}
+  ) {
+    this.limits = new ConnectionLimits(
+      options.maxConnections,
+      options.maxConnectionsPerClient,
+    );
+  }
 
   /** Whether RealtimeWsAdapter bound the gateway's server to this acceptor. */
   get bound(): boolean {
@@ -70,77 +85,147 @@ export class ConnectionAcceptor {
     );
   }
 
+  /** Shutdown: every later handshake gets 503. */
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
+  private refuse(
+    callback: VerifyCallback,
+    status: number,
+    reason: string,
+    log: string,
+  ): void {
+    this.stats.reject(reason);
+    this.logger.warn(`Refused a WebSocket handshake (${reason}): ${log}`);
+    callback(false, status, STATUS_TEXT[status]);
+  }
+
   private verify(req: UpgradeRequest, callback: VerifyCallback): void {
+    const from = `from ${req.socket.remoteAddress ?? '?'}`;
+    if (!this.accepting)
+      return this.refuse(callback, 503, 'shutting_down', from);
     if (!isOriginAllowed(req, this.options)) {
-      this.stats.reject('origin');
-      this.logger.warn(
-        `Refused a WebSocket handshake from origin ${JSON.stringify(String(req.headers.origin).slice(0, 200))}`,
+      return this.refuse(
+        callback,
+        403,
+        'origin',
+        `origin ${JSON.stringify(String(req.headers.origin).slice(0, 200))} ${from}`,
       );
-      return callback(false, 403, 'Forbidden');
     }
     const { key, connectionId } = this.resolver.presented(req);
-    if (!key || !connectionId || !this.identity.isIssued(connectionId, key)) {
-      if (this.options.onInvalidConnection === 'reject') {
-        this.stats.reject('invalid_connection');
-        return callback(false, 403, 'Forbidden');
-      }
-      req[kHandshake] = 'inert';
-      return callback(true);
+    const valid =
+      !!key && !!connectionId && this.identity.isIssued(connectionId, key);
+    if (!valid && this.options.onInvalidConnection === 'reject') {
+      return this.refuse(
+        callback,
+        403,
+        'invalid_connection',
+        `connection id not issued for its key ${from}`,
+      );
     }
+    // Per key when the client has one, else per address; the key itself is never logged.
+    const clientKey = key ? `k:${key}` : `a:${req.socket.remoteAddress ?? ''}`;
+    const reserved = this.limits.reserve(clientKey);
+    if (reserved !== 'ok') {
+      return reserved === 'global_cap'
+        ? this.refuse(
+            callback,
+            503,
+            'global_cap',
+            `maxConnections (${this.options.maxConnections}) reached`,
+          )
+        : this.refuse(
+            callback,
+            429,
+            'client_cap',
+            `maxConnectionsPerClient (${this.options.maxConnectionsPerClient}) reached ${from}`,
+          );
+    }
+    if (!valid)
+      return this.complete(
+        req,
+        { clientKey, valid: null, connected: false },
+        callback,
+      );
     this.hub.open(this.identity.digest(key, connectionId)).then(
-      (view) => {
-        const handshake: ValidHandshake = {
-          connectionId,
-          view,
-          connected: false,
-        };
-        req[kHandshake] = handshake;
-        try {
-          callback(true); // ws completes the upgrade synchronously and emits 'connection'
-        } catch (error) {
-          this.logger.error(error);
-        } finally {
-          if (!handshake.connected) this.hub.abandon(view);
-        }
-      },
+      (view) =>
+        this.complete(
+          req,
+          { clientKey, valid: { connectionId, view }, connected: false },
+          callback,
+        ),
       (error: unknown) => {
-        this.stats.reject('registry_unavailable');
-        this.logger.error(
-          `Refused a WebSocket handshake: the registry could not load its subscriptions (${String(error)})`,
+        this.limits.release(clientKey);
+        this.refuse(
+          callback,
+          503,
+          'registry_unavailable',
+          `the registry could not load the view's subscriptions (${String(error)})`,
         );
-        callback(false, 503, 'Service Unavailable');
       },
     );
   }
 
-  private accept(ws: WebSocket, req: UpgradeRequest): void {
-    const handshake = req[kHandshake] ?? 'inert';
-    let connection: RealtimeConnection;
-    if (handshake === 'inert') {
-      connection = new RealtimeConnection(ws, req, null, null, null);
-    } else {
-      handshake.connected = true;
-      const socket = new RealtimeSocket(
-        handshake.connectionId,
-        handshake.view.digest,
-        true,
-        this.realtime,
-      );
-      connection = new RealtimeConnection(
-        ws,
-        req,
-        handshake.connectionId,
-        handshake.view,
-        socket,
-      );
+  /** ws completes the upgrade synchronously inside the callback and emits 'connection'. */
+  private complete(
+    req: UpgradeRequest,
+    handshake: Handshake,
+    callback: VerifyCallback,
+  ): void {
+    req[kHandshake] = handshake;
+    try {
+      callback(true);
+    } catch (error) {
+      this.logger.error(error);
+    } finally {
+      if (!handshake.connected) {
+        // The client went away before the upgrade completed.
+        this.limits.release(handshake.clientKey);
+        if (handshake.valid) this.hub.abandon(handshake.valid.view);
+      }
     }
+  }
+
+  private accept(ws: WebSocket, req: UpgradeRequest): void {
+    const handshake = req[kHandshake];
+    if (!handshake) {
+      // Only verified handshakes reach here; anything else is closed as a server error.
+      ws.close(1011, 'unexpected handshake');
+      return;
+    }
+    handshake.connected = true;
+    const valid = handshake.valid;
+    const socket = valid
+      ? new RealtimeSocket(
+          valid.connectionId,
+          valid.view.digest,
+          true,
+          this.realtime,
+        )
+      : null;
+    const connection = new RealtimeConnection(
+      ws,
+      req,
+      valid?.connectionId ?? null,
+      valid?.view ?? null,
+      socket,
+      handshake.clientKey,
+      this.options.rateLimit.messages,
+    );
     this.hub.add(connection);
+    this.logger.debug(
+      `Socket connected${valid ? ` (${valid.connectionId})` : ' (inert)'} from ${req.socket.remoteAddress ?? '?'}`,
+    );
     ws.on('message', (data, isBinary) =>
       this.dispatcher.dispatch(connection, data, isBinary),
     );
-    ws.once('close', () => {
+    ws.on('pong', () => (connection.alive = true));
+    ws.once('close', (code: number) => {
       connection.endStreams();
       this.hub.remove(connection);
+      this.limits.release(connection.clientKey);
+      this.stats.closed(connection.closeReason ?? closeReasonOf(code));
     });
   }
 }

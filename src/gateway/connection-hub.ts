@@ -1,8 +1,13 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Subject, type Subscription } from 'rxjs';
 import { isWildcard, wildcardPattern } from '../channels';
 import type { RealtimeEvent } from '../interfaces/realtime-event';
-import { REALTIME_INSTANCE_ID, REALTIME_REGISTRY } from '../realtime.constants';
+import {
+  REALTIME_INSTANCE_ID,
+  REALTIME_OPTIONS,
+  REALTIME_REGISTRY,
+} from '../realtime.constants';
+import type { ResolvedRealtimeOptions } from '../realtime.options';
 import { RealtimeStatsCounter } from '../realtime-stats.counter';
 import type {
   RealtimeRegistry,
@@ -18,18 +23,22 @@ const OPEN = 1; // WebSocket.OPEN
  * channel -> connections, and the fan-out. It consumes the registry's event stream.
  */
 @Injectable()
-export class ConnectionHub implements OnModuleDestroy {
+export class ConnectionHub {
   readonly events = new Subject<RealtimeEvent>();
   private readonly views = new Map<string, LocalView>();
   private readonly index = new Map<string, Set<RealtimeConnection>>();
   private readonly connections = new Set<RealtimeConnection>();
   private readonly subscription: Subscription;
+  private readonly maxBufferedBytes: number;
+  private readonly logger = new Logger('Realtime');
 
   constructor(
     @Inject(REALTIME_INSTANCE_ID) readonly instanceId: string,
     @Inject(REALTIME_REGISTRY) private readonly registry: RealtimeRegistry,
     private readonly stats: RealtimeStatsCounter,
+    @Inject(REALTIME_OPTIONS) options: ResolvedRealtimeOptions,
   ) {
+    this.maxBufferedBytes = options.maxBufferedBytes;
     this.subscription = registry.events$.subscribe((event) =>
       this.onRegistryEvent(event),
     );
@@ -110,7 +119,34 @@ export class ConnectionHub implements OnModuleDestroy {
     });
   }
 
-  onModuleDestroy(): void {
+  /** Every open connection (heartbeat, shutdown). */
+  all(): IterableIterator<RealtimeConnection> {
+    return this.connections.values();
+  }
+
+  /**
+   * SPEC §7 slow consumer: a socket whose outbound backlog passed maxBufferedBytes gets
+   * nothing more (it leaves the index at once, so its buffer stops growing and the
+   * others are not held up) and is closed with 4000, so its client reconnects.
+   */
+  checkBackpressure(connection: RealtimeConnection): void {
+    if (
+      connection.ws.bufferedAmount <= this.maxBufferedBytes ||
+      !this.connections.has(connection)
+    )
+      return;
+    this.stats.slowConsumerCloses++;
+    this.logger.warn(
+      `Closed a slow consumer${connection.connectionId ? ` (${connection.connectionId})` : ''}: outbound backlog above maxBufferedBytes`,
+    );
+    this.remove(connection);
+    connection.closeWith(4000, 'slow_consumer', 'slow consumer');
+    // Its closing handshake waits behind the backlog; do not wait forever.
+    setTimeout(() => connection.terminate('slow_consumer'), 10_000).unref();
+  }
+
+  /** After shutdown: stop listening to the registry. */
+  dispose(): void {
     this.subscription.unsubscribe();
     this.events.complete();
   }
@@ -167,11 +203,13 @@ export class ConnectionHub implements OnModuleDestroy {
   private write(connections: Set<RealtimeConnection>, frame: Buffer): void {
     let written = 0;
     let dropped = 0;
+    const max = this.maxBufferedBytes;
     for (const connection of connections) {
       const ws = connection.ws;
       if (ws.readyState === OPEN) {
         ws.send(frame, TEXT_FRAME);
         written++;
+        if (ws.bufferedAmount > max) this.checkBackpressure(connection);
       } else {
         dropped++;
       }

@@ -16,6 +16,19 @@ export class LocalView {
 
 /** One accepted WebSocket. `view` is null for an inert connection (SPEC §5). */
 export class RealtimeConnection {
+  /** What handlers get; undefined for an inert connection. */
+  readonly context: RealtimeContext | undefined;
+  /** Replies still streaming from Observable handlers; cancelled when the socket closes. */
+  readonly streams = new Set<Subscription>();
+  /** Rate limit bucket (SPEC §7): tokens left, when last refilled, refusals in a row. */
+  tokens: number;
+  refilledAt = Date.now();
+  strikes = 0;
+  /** Heartbeat: a pong arrived since the last ping. */
+  alive = true;
+  /** Why the server closed it (for stats); unset when the client closed. */
+  closeReason: string | undefined;
+
   constructor(
     readonly ws: WebSocket,
     readonly request: IncomingMessage,
@@ -23,7 +36,11 @@ export class RealtimeConnection {
     readonly view: LocalView | null,
     /** The socket context handlers see; null for inert connections. */
     readonly socket: RealtimeSocket | null,
+    /** Counts against maxConnectionsPerClient under this key. */
+    readonly clientKey: string,
+    rateLimitMessages: number,
   ) {
+    this.tokens = rateLimitMessages;
     this.context =
       socket && connectionId && view
         ? { socket, connectionId, digest: view.digest, request }
@@ -33,13 +50,20 @@ export class RealtimeConnection {
       this;
   }
 
-  /** What handlers get; undefined for an inert connection. */
-  readonly context: RealtimeContext | undefined;
-  /** Replies still streaming from Observable handlers; cancelled when the socket closes. */
-  readonly streams = new Set<Subscription>();
-
   get inert(): boolean {
     return this.view === null;
+  }
+
+  /** Closes with a code and remembers why (the first reason wins). */
+  closeWith(code: number, reason: string, message: string): void {
+    this.closeReason ??= reason;
+    this.ws.close(code, message);
+  }
+
+  /** Drops the TCP connection at once (dead peers, stuck closing handshakes). */
+  terminate(reason: string): void {
+    this.closeReason ??= reason;
+    this.ws.terminate();
   }
 
   /** Stops streaming replies of this connection. */

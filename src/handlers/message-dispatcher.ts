@@ -19,11 +19,14 @@ import {
   FRAME_BINARY,
   FRAME_NOT_JSON,
   FRAME_NOT_OBJECT,
+  RATE_LIMITED,
   UNAUTHORIZED,
   UNKNOWN_ACTION,
 } from '../realtime.messages';
 import type { ResolvedRealtimeOptions } from '../realtime.options';
 import { RealtimeStatsCounter } from '../realtime-stats.counter';
+import { ConnectionHub } from '../gateway/connection-hub';
+import { RateLimiter } from '../gateway/rate-limiter';
 import { RealtimeDigestGuard } from './digest.guard';
 import { errorFrameFor } from './error-frames';
 import {
@@ -33,6 +36,19 @@ import {
 } from './message-handler.explorer';
 
 const OPEN = 1; // WebSocket.OPEN
+
+/** The id of a frame, when it has a usable one, for the `rate_limited` reply. */
+function requestIdOf(data: RawData): RequestId {
+  try {
+    const id = (JSON.parse(data.toString()) as { id?: unknown } | null)?.id;
+    return typeof id === 'string' ||
+      (typeof id === 'number' && Number.isFinite(id))
+      ? id
+      : null;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Parses request frames (SPEC §4), answers malformed ones with `bad_request`, runs the
@@ -44,13 +60,19 @@ export class MessageDispatcher implements OnModuleInit {
   private readonly logger = new Logger('Realtime');
   private handlers = new Map<string, HandlerEntry>();
   private digestGuard!: RealtimeDigestGuard;
+  private readonly rateLimiter: RateLimiter;
+  /** Requests whose handler has not replied yet (shutdown waits for them). */
+  inFlight = 0;
 
   constructor(
     private readonly stats: RealtimeStatsCounter,
     private readonly explorer: MessageHandlerExplorer,
     private readonly moduleRef: ModuleRef,
     @Inject(REALTIME_OPTIONS) private readonly options: ResolvedRealtimeOptions,
-  ) {}
+    private readonly hub: ConnectionHub,
+  ) {
+    this.rateLimiter = new RateLimiter(options.rateLimit);
+  }
 
   async onModuleInit(): Promise<void> {
     this.handlers = this.explorer.explore();
@@ -129,6 +151,31 @@ export class MessageDispatcher implements OnModuleInit {
       else this.write(connection, replyFrame(id, result));
     } catch (error) {
       this.failWith(connection, id, entry, error);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  /** SPEC §7: `rate_limited`; the closeAfter-th refusal in a row closes the socket with 1008. */
+  private rateLimited(
+    connection: RealtimeConnection,
+    data: RawData,
+    isBinary: boolean,
+  ): void {
+    this.fail(
+      connection,
+      isBinary ? null : requestIdOf(data),
+      'rate_limited',
+      RATE_LIMITED,
+    );
+    if (
+      connection.strikes >= this.rateLimiter.closeAfter &&
+      connection.closeReason === undefined
+    ) {
+      this.logger.warn(
+        `Closed a socket over its rate limit${connection.connectionId ? ` (${connection.connectionId})` : ''}`,
+      );
+      connection.closeWith(1008, 'rate_limited', 'rate limit exceeded');
     }
   }
 
@@ -181,8 +228,10 @@ export class MessageDispatcher implements OnModuleInit {
   }
 
   private write(connection: RealtimeConnection, frame: string): void {
-    if (connection.ws.readyState !== OPEN) return;
-    connection.ws.send(frame);
+    const ws = connection.ws;
+    if (ws.readyState !== OPEN) return;
+    ws.send(frame);
     this.stats.messagesOut++;
+    this.hub.checkBackpressure(connection);
   }
 }

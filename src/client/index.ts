@@ -1,0 +1,13 @@
+export { backoffDelay } from './backoff';
+export { connect } from './realtime-client';
+export { RealtimeClientError } from './realtime-client.error';
+export type {
+  ConnectOptions,
+  RealtimeCallResult,
+  RealtimeClient,
+  RealtimeFrame,
+  RealtimeListener,
+  RealtimeState,
+  WebSocketConstructor,
+  WebSocketLike,
+} from './realtime-client.types';

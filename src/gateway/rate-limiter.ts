@@ -1,0 +1,36 @@
+import type { ResolvedRealtimeOptions } from '../realtime.options';
+import type { RealtimeConnection } from './realtime-connection';
+
+/**
+ * A token bucket per connection (SPEC §7 `rateLimit`): `messages` requests per
+ * `interval`, refilled continuously. Refusals in a row are counted as strikes; a full
+ * bucket (the client calmed down for a whole interval) forgives them.
+ */
+export class RateLimiter {
+  private readonly capacity: number;
+  private readonly perMs: number;
+  readonly closeAfter: number;
+
+  constructor(options: ResolvedRealtimeOptions['rateLimit']) {
+    this.capacity = options.messages;
+    this.perMs = options.messages / options.interval;
+    this.closeAfter = options.closeAfter;
+  }
+
+  /** Takes one token; false when the connection is over its budget. */
+  take(connection: RealtimeConnection, now: number): boolean {
+    const tokens = Math.min(
+      this.capacity,
+      connection.tokens + (now - connection.refilledAt) * this.perMs,
+    );
+    connection.refilledAt = now;
+    if (tokens >= this.capacity) connection.strikes = 0;
+    if (tokens < 1) {
+      connection.tokens = tokens;
+      connection.strikes++;
+      return false;
+    }
+    connection.tokens = tokens - 1;
+    return true;
+  }
+}
