@@ -104,6 +104,7 @@ export class RealtimeService implements SocketBackend {
       framesDropped: c.framesDropped,
       slowConsumerCloses: c.slowConsumerCloses,
       rejections: { ...c.rejections },
+      closes: { ...c.closes },
     };
   }
 

@@ -22,3 +22,15 @@ export function closeReasonOf(code: number): string {
       return 'other';
   }
 }
+
+/** Stats names of the protocol errors `ws` closes a socket for. */
+export function wsErrorReason(code: string | undefined): string {
+  switch (code) {
+    case 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH':
+      return 'message_too_big';
+    case 'WS_ERR_INVALID_UTF8':
+      return 'invalid_payload';
+    default:
+      return 'protocol_error';
+  }
+}

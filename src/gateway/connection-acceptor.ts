@@ -10,7 +10,7 @@ import { kHandshake, REALTIME_OPTIONS } from '../realtime.constants';
 import type { ResolvedRealtimeOptions } from '../realtime.options';
 import { RealtimeService } from '../realtime.service';
 import { RealtimeStatsCounter } from '../realtime-stats.counter';
-import { closeReasonOf } from './close-reasons';
+import { closeReasonOf, wsErrorReason } from './close-reasons';
 import { ConnectionHub } from './connection-hub';
 import { ConnectionLimits } from './connection-limits';
 import { type LocalView, RealtimeConnection } from './realtime-connection';
@@ -221,6 +221,10 @@ export class ConnectionAcceptor {
       this.dispatcher.dispatch(connection, data, isBinary),
     );
     ws.on('pong', () => (connection.alive = true));
+    // ws closes by itself on protocol errors (1009 too big, 1007 bad UTF-8): name them for stats.
+    ws.on('error', (error: Error & { code?: string }) => {
+      connection.closeReason ??= wsErrorReason(error.code);
+    });
     ws.once('close', (code: number) => {
       connection.endStreams();
       this.hub.remove(connection);

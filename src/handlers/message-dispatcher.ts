@@ -92,6 +92,9 @@ export class MessageDispatcher implements OnModuleInit {
     isBinary: boolean,
   ): void {
     this.stats.messagesIn++;
+    if (!this.rateLimiter.take(connection, Date.now())) {
+      return this.rateLimited(connection, data, isBinary);
+    }
     if (isBinary)
       return this.fail(connection, null, 'bad_request', FRAME_BINARY);
     let message: unknown;
@@ -129,6 +132,7 @@ export class MessageDispatcher implements OnModuleInit {
     entry: HandlerEntry | undefined,
   ): Promise<void> {
     const id = message.id;
+    this.inFlight++;
     try {
       const args: HandlerArgs = [connection.ws, message, connection.context];
       const host = new ExecutionContextHost(

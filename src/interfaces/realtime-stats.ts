@@ -17,6 +17,8 @@ export interface RealtimeStats {
   framesDropped: number;
   /** Connections closed with 4000 because their outbound buffer was full. */
   slowConsumerCloses: number;
+  /** Sockets closed, by reason: `normal`, `going_away`, `shutdown`, `rate_limited`, `slow_consumer`, `heartbeat_timeout`, `message_too_big`, `invalid_payload`, `abnormal`, … */
+  closes: Record<string, number>;
   /** Handshakes refused, by reason. */
   rejections: Record<string, number>;
 }
