@@ -3,6 +3,8 @@ import {
   type DynamicModule,
   type FactoryProvider,
   Global,
+  Inject,
+  RequestMethod,
   type MiddlewareConsumer,
   Module,
   type ModuleMetadata,
@@ -25,6 +27,7 @@ import { MessageDispatcher } from './handlers/message-dispatcher';
 import { MessageHandlerExplorer } from './handlers/message-handler.explorer';
 import { PingHandler } from './handlers/ping.handler';
 import { SocketCalls } from './http/socket-calls';
+import { ClientScriptMiddleware } from './http/client-script.middleware';
 import { RealtimeHttpMiddleware } from './http/realtime-http.middleware';
 import { SocketResolver } from './http/socket-resolver';
 import { RealtimeIdentity } from './identity/realtime-identity';
@@ -73,7 +76,11 @@ export interface RealtimeModuleAsyncOptions extends Pick<
 @Global()
 @Module({})
 export class RealtimeModule implements NestModule {
-  constructor(moduleRef: ModuleRef, contextCreator: ExternalContextCreator) {
+  constructor(
+    @Inject(REALTIME_OPTIONS) private readonly options: ResolvedRealtimeOptions,
+    moduleRef: ModuleRef,
+    contextCreator: ExternalContextCreator,
+  ) {
     installDefaultAdapter(contextCreator, moduleRef);
   }
 
@@ -175,6 +182,7 @@ export class RealtimeModule implements NestModule {
         ConnectionAcceptor,
         RealtimeLifecycle,
         RealtimeHttpMiddleware,
+        ClientScriptMiddleware,
         createRealtimeGateway(
           typeof gatewayPath === 'string' ? gatewayPath : DEFAULTS.path,
         ),
@@ -184,6 +192,14 @@ export class RealtimeModule implements NestModule {
   }
 
   configure(consumer: MiddlewareConsumer): void {
+    if (this.options.clientPath) {
+      consumer
+        .apply(ClientScriptMiddleware)
+        .forRoutes({
+          path: this.options.clientPath,
+          method: RequestMethod.GET,
+        });
+    }
     consumer.apply(RealtimeHttpMiddleware).forRoutes('*');
   }
 }

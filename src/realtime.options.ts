@@ -49,6 +49,8 @@ export interface RealtimeModuleOptions {
   requireOrigin?: boolean;
   /** Trust `X-Forwarded-Proto` for the scheme of the app's own origin and of the cookie. Default `false`. */
   trustProxy?: boolean;
+  /** Where the module serves the browser client script (`window.Realtime`); `false` turns it off. Default `/realtime/client.js`. */
+  clientPath?: string | false;
   /** Add `data-socket-connection-id` to the `<body>` of HTML responses. Default `true`. */
   injectConnectionId?: boolean;
   /** How long a disconnected client view keeps its subscriptions, ms. Default 30 000. */
@@ -100,6 +102,7 @@ export interface ResolvedRealtimeOptions {
   requireOrigin: boolean;
   trustProxy: boolean;
   injectConnectionId: boolean;
+  clientPath: string | false;
   reconnectGrace: number;
   pendingTtl: number;
   maxPayload: number;
@@ -126,6 +129,7 @@ const KNOWN = new Set<string>([
   'requireOrigin',
   'trustProxy',
   'injectConnectionId',
+  'clientPath',
   'reconnectGrace',
   'pendingTtl',
   'maxPayload',
@@ -159,6 +163,7 @@ export const DEFAULTS = {
   requireOrigin: false,
   trustProxy: false,
   injectConnectionId: true,
+  clientPath: '/realtime/client.js',
   reconnectGrace: 30_000,
   pendingTtl: 300_000,
   maxPayload: 64 * 1024,
@@ -420,6 +425,7 @@ export function resolveOptions(
       DEFAULTS.requireOrigin,
     ),
     trustProxy: bool('trustProxy', options.trustProxy, DEFAULTS.trustProxy),
+    clientPath: resolveClientPath(options.clientPath),
     injectConnectionId: bool(
       'injectConnectionId',
       options.injectConnectionId,
@@ -600,4 +606,18 @@ function resolveRateLimit(value: unknown): Required<RateLimitOptions> {
       1,
     ),
   };
+}
+
+function resolveClientPath(value: unknown): string | false {
+  if (value === undefined) return DEFAULTS.clientPath;
+  if (value === false) return false;
+  if (typeof value !== 'string' || !/^\/[A-Za-z0-9._~\-/]*$/.test(value)) {
+    throw new Error(
+      optionError(
+        'clientPath',
+        `must be a URL path like "/realtime/client.js" or false, got ${describe(value)}`,
+      ),
+    );
+  }
+  return value;
 }
