@@ -67,6 +67,7 @@ describe('resolveOptions: defaults', () => {
     expect(o.reconnectGrace).toBe(30_000);
     expect(o.pendingTtl).toBe(300_000);
     expect(o.maxPayload).toBe(65_536);
+    expect(o.clientPath).toBe('/realtime/client.js');
     expect(o.rateLimit).toEqual({
       messages: 100,
       interval: 10_000,
@@ -131,6 +132,7 @@ describe('resolveOptions: defaults', () => {
         requireOrigin: true,
         trustProxy: true,
         injectConnectionId: false,
+        clientPath: '/assets/rt.js',
         reconnectGrace: 0,
         pendingTtl: 1,
         maxPayload: 64,
@@ -165,6 +167,7 @@ describe('resolveOptions: defaults', () => {
       requireOrigin: true,
       trustProxy: true,
       injectConnectionId: false,
+      clientPath: '/assets/rt.js',
       reconnectGrace: 0,
       pendingTtl: 1,
       maxPayload: 64,
@@ -279,6 +282,9 @@ describe('resolveOptions: invalid values name the option', () => {
     ['keyPrefix', { keyPrefix: 'has space' }],
     ['keyPrefix', { keyPrefix: 'a{b}' }],
     ['publishTimeout', { publishTimeout: 0 }],
+    ['clientPath', { clientPath: 'client.js' }],
+    ['clientPath', { clientPath: true }],
+    ['clientPath', { clientPath: '/a b.js' }],
     ['rateLimit', { rateLimit: 100 }],
     ['rateLimit.messages', { rateLimit: { messages: 0 } }],
     ['rateLimit.interval', { rateLimit: { interval: -1 } }],
