@@ -1,0 +1,74 @@
+import { optionError } from '../realtime.messages';
+
+// Small checks shared by the option resolvers: each throws an Error naming the option.
+
+export function duration(
+  name: string,
+  value: unknown,
+  fallback: number,
+  min: number,
+): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    throw new Error(
+      optionError(
+        name,
+        `must be a number of milliseconds >= ${min}, got ${describe(value)}`,
+      ),
+    );
+  }
+  return value;
+}
+
+export function bool(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean')
+    throw new Error(
+      optionError(name, `must be true or false, got ${describe(value)}`),
+    );
+  return value;
+}
+
+export function oneOf<T extends string>(
+  name: string,
+  value: unknown,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value as T)) {
+    throw new Error(
+      optionError(
+        name,
+        `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(value)}`,
+      ),
+    );
+  }
+  return value as T;
+}
+
+export function describe(value: unknown): string {
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 60 ? value.slice(0, 60) + '…' : value);
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return 'an array';
+  return String(value);
+}
+
+export function count(
+  name: string,
+  value: unknown,
+  fallback: number,
+  min: number,
+): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new Error(
+      optionError(
+        name,
+        `must be a whole number >= ${min}, got ${describe(value)}`,
+      ),
+    );
+  }
+  return value;
+}
