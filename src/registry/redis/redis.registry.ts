@@ -4,6 +4,8 @@ import { isWildcard } from '../../channels';
 import { RealtimeError } from '../../exceptions/realtime.error';
 import type { RealtimeRegistry, RegistryEvent } from '../realtime-registry';
 import { PendingAcks } from './pending-acks';
+import { PubSubSubscriptions } from './pubsub-subscriptions';
+import { pack, unpack } from './redis-codec';
 import type { RedisClient, RedisClients } from './redis-clients';
 import type { RedisNames } from './redis-names';
 import {
@@ -60,20 +62,6 @@ function toUnavailable(error: unknown): never {
   throw error instanceof RealtimeError ? error : unavailable();
 }
 
-/** `<length>:<name><json>`: a name and an already serialized payload in one message, no re-encoding. */
-function pack(name: string, json: string): string {
-  return `${name.length}:${name}${json}`;
-}
-
-function unpack(message: string, from: number): [name: string, json: string] {
-  const colon = message.indexOf(':', from);
-  const length = Number(message.slice(from, colon));
-  return [
-    message.slice(colon + 1, colon + 1 + length),
-    message.slice(colon + 1 + length),
-  ];
-}
-
 /**
  * SPEC §6 on Redis. Subscriptions live in a SET per view; a push is one PUBLISH per
  * channel, to `<prefix>c:<channel>`, which only instances with local subscribers
@@ -87,8 +75,7 @@ export class RedisRegistry implements RealtimeRegistry {
   readonly events$ = this.subject.asObservable();
   private readonly views = new Map<string, HeldView>();
   /** Reference counts of the pub/sub channels this instance listens to. */
-  private readonly refs = new Map<string, number>();
-  private readonly subscribing = new Map<string, Promise<unknown>>();
+  private readonly subscriptions: PubSubSubscriptions;
   private readonly acks = new PendingAcks();
   private readonly command: RedisClient & ScriptCommands;
   private readonly ackChannel: string;
@@ -107,6 +94,7 @@ export class RedisRegistry implements RealtimeRegistry {
   ) {
     this.command = clients.command as RedisClient & ScriptCommands;
     this.ackChannel = names.instance(instanceId);
+    this.subscriptions = new PubSubSubscriptions(clients.pubsub, logger);
     this.command.defineCommand('rtSubscribe', {
       numberOfKeys: 1,
       lua: SUBSCRIBE_SCRIPT,
@@ -154,8 +142,8 @@ export class RedisRegistry implements RealtimeRegistry {
       );
       client.connect().catch(toVoid); // ioredis keeps retrying by itself
     }
-    void this.acquire(this.names.wildcard);
-    void this.acquire(this.ackChannel);
+    void this.subscriptions.acquire(this.names.wildcard);
+    void this.subscriptions.acquire(this.ackChannel);
     const interval = Math.max(250, Math.floor(this.options.pendingTtl / 3));
     this.heartbeat = setInterval(() => this.renew(), interval);
     this.heartbeat.unref();
@@ -171,26 +159,22 @@ export class RedisRegistry implements RealtimeRegistry {
   }
 
   async subscribe(digest: string, channels: readonly string[]): Promise<void> {
-    await this.whenReady();
-    await this.command
-      .rtSubscribe(
+    await this.change(digest, 's', channels, () =>
+      this.command.rtSubscribe(
         this.names.channelsKey(digest),
         this.options.pendingTtl,
         ...channels,
-      )
-      .catch(toUnavailable);
-    await this.announce(digest, 's', channels);
+      ),
+    );
   }
 
   async unsubscribe(
     digest: string,
     channels: readonly string[],
   ): Promise<void> {
-    await this.whenReady();
-    await this.command
-      .rtUnsubscribe(this.names.channelsKey(digest), ...channels)
-      .catch(toUnavailable);
-    await this.announce(digest, 'u', channels);
+    await this.change(digest, 'u', channels, () =>
+      this.command.rtUnsubscribe(this.names.channelsKey(digest), ...channels),
+    );
   }
 
   publish(channels: readonly string[], json: string): Promise<void> {
@@ -245,8 +229,8 @@ export class RedisRegistry implements RealtimeRegistry {
     if (!view || --view.connections > 0) return;
     this.views.delete(digest);
     for (const channel of view.channels)
-      this.release(this.names.channel(channel));
-    this.release(this.names.view(digest));
+      this.subscriptions.release(this.names.channel(channel));
+    this.subscriptions.release(this.names.view(digest));
     if (this.closed) return;
     this.command
       .rtDetach(
@@ -263,11 +247,11 @@ export class RedisRegistry implements RealtimeRegistry {
   }
 
   listen(channel: string): void {
-    void this.acquire(this.names.channel(channel)).catch(toVoid);
+    void this.subscriptions.acquire(this.names.channel(channel)).catch(toVoid);
   }
 
   unlisten(channel: string): void {
-    this.release(this.names.channel(channel));
+    this.subscriptions.release(this.names.channel(channel));
   }
 
   async close(): Promise<void> {
@@ -291,6 +275,7 @@ export class RedisRegistry implements RealtimeRegistry {
     }
     await Promise.all(released);
     this.closed = true;
+    this.subscriptions.stop();
     this.views.clear();
     this.acks.rejectAll(unavailable());
     this.subject.complete();
@@ -326,7 +311,9 @@ export class RedisRegistry implements RealtimeRegistry {
   /** Listen to the view's control channel first, then read its channels: no change falls in between. */
   private async load(digest: string, view: HeldView): Promise<void> {
     await this.whenReady();
-    await this.acquire(this.names.view(digest)).catch(toUnavailable);
+    await this.subscriptions
+      .acquire(this.names.view(digest))
+      .catch(toUnavailable);
     const channels = await this.command
       .rtAttach(
         this.names.channelsKey(digest),
@@ -341,11 +328,21 @@ export class RedisRegistry implements RealtimeRegistry {
     view.queued = [];
     view.loading = undefined;
     for (const apply of queued) apply();
-    await Promise.all(
-      [...view.channels].map((channel) =>
-        this.subscribing.get(this.names.channel(channel)),
-      ),
-    ).catch(toUnavailable);
+    await this.subscriptions
+      .ready([...view.channels].map((channel) => this.names.channel(channel)))
+      .catch(toUnavailable);
+  }
+
+  /** Writes a subscription change to Redis, then has every holder of the view apply it. */
+  private async change(
+    digest: string,
+    kind: 's' | 'u',
+    channels: readonly string[],
+    write: () => Promise<unknown>,
+  ): Promise<void> {
+    await this.whenReady();
+    await write().catch(toUnavailable);
+    await this.announce(digest, kind, channels);
   }
 
   /** Publishes a subscription change to the view's holders and waits for each to confirm. */
@@ -433,9 +430,9 @@ export class RedisRegistry implements RealtimeRegistry {
       }
       // Acknowledge only once pushes on the new channels will reach this instance.
       if (added)
-        await Promise.all(
-          change.c.map((c) => this.subscribing.get(this.names.channel(c))),
-        ).catch(toVoid);
+        await this.subscriptions
+          .ready(change.c.map((c) => this.names.channel(c)))
+          .catch(toVoid);
     }
     await this.clients.pubsub
       .publish(this.names.instance(change.r), String(change.q))
@@ -445,40 +442,14 @@ export class RedisRegistry implements RealtimeRegistry {
   private addChannel(view: HeldView, channel: string): boolean {
     if (view.channels.has(channel)) return false;
     view.channels.add(channel);
-    void this.acquire(this.names.channel(channel)).catch(toVoid);
+    void this.subscriptions.acquire(this.names.channel(channel)).catch(toVoid);
     return true;
   }
 
   private removeChannel(view: HeldView, channel: string): boolean {
     if (!view.channels.delete(channel)) return false;
-    this.release(this.names.channel(channel));
+    this.subscriptions.release(this.names.channel(channel));
     return true;
-  }
-
-  private acquire(name: string): Promise<unknown> {
-    const count = this.refs.get(name) ?? 0;
-    this.refs.set(name, count + 1);
-    if (count === 0) {
-      const subscribed = this.clients.pubsub.subscribe(name);
-      this.subscribing.set(name, subscribed);
-      subscribed.catch((error: Error) =>
-        this.logger.warn(`Redis: subscribe failed (${error.message})`),
-      );
-      return subscribed;
-    }
-    return this.subscribing.get(name) ?? Promise.resolve();
-  }
-
-  private release(name: string): void {
-    const count = this.refs.get(name);
-    if (count === undefined) return;
-    if (count > 1) {
-      this.refs.set(name, count - 1);
-      return;
-    }
-    this.refs.delete(name);
-    this.subscribing.delete(name);
-    if (!this.closed) this.clients.pubsub.unsubscribe(name).catch(toVoid);
   }
 
   /** Holders renew their lease and the lifetime of their views (SPEC §6.3, §6.7). */
