@@ -1,15 +1,12 @@
 import WebSocket from 'ws';
+import { FrameQueue } from './frame-queue';
 
 /** A frame the server sent, parsed. */
 export type TestFrame = Record<string, unknown>;
 
 /** A socket on a listening app that queues what it receives, for awaiting in tests. */
 export class RealtimeTestClient {
-  /** Frames received and not yet taken with `next()`. */
-  readonly frames: TestFrame[] = [];
-  /** The close code once the socket closed. */
-  closeCode: number | undefined;
-  private waiters: Array<() => void> = [];
+  private readonly queue = new FrameQueue();
   private sequence = 0;
   private readonly closed: Promise<number>;
 
@@ -18,41 +15,31 @@ export class RealtimeTestClient {
     readonly connectionId: string,
     readonly socketKey: string,
   ) {
-    ws.on('message', (data) => {
-      this.frames.push(JSON.parse(data.toString()) as TestFrame);
-      this.wake();
-    });
+    ws.on('message', (data) => this.queue.push(data.toString()));
     this.closed = new Promise((resolve) =>
       ws.once('close', (code) => {
-        this.closeCode = code;
-        this.wake();
+        this.queue.end(code);
         resolve(code);
       }),
     );
   }
 
-  /** The next frame (push, reply or error); rejects after `timeout` ms or when the socket closes. */
-  async next(timeout = 2000): Promise<TestFrame> {
-    const deadline = Date.now() + timeout;
-    while (this.frames.length === 0) {
-      if (this.closeCode !== undefined)
-        throw new Error(
-          `the socket closed (${this.closeCode}) before a frame arrived`,
-        );
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no frame within ${timeout} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-    return this.frames.shift() as TestFrame;
+  /** Frames received and not yet taken with `next()`/`request()`. */
+  get frames(): TestFrame[] {
+    return this.queue.items.map((frame) => JSON.parse(frame) as TestFrame);
   }
 
-  /** Sends `{ id, action, ...fields }` and resolves with the next frame carrying that id. */
+  /** The close code once the socket closed. */
+  get closeCode(): number | undefined {
+    return this.queue.closeCode;
+  }
+
+  /** The next frame (push, reply or error); rejects after `timeout` ms or when the socket closes. */
+  async next(timeout = 2000): Promise<TestFrame> {
+    return JSON.parse(await this.queue.take(timeout)) as TestFrame;
+  }
+
+  /** Sends `{ id, action, ...fields }` and resolves with the frame answering it. */
   async request(
     action: string,
     fields: Record<string, unknown> = {},
@@ -60,21 +47,10 @@ export class RealtimeTestClient {
   ): Promise<TestFrame> {
     const id = `t${++this.sequence}`;
     this.ws.send(JSON.stringify({ ...fields, id, action }));
-    const deadline = Date.now() + timeout;
-    for (;;) {
-      const index = this.frames.findIndex((frame) => frame.id === id);
-      if (index !== -1) return this.frames.splice(index, 1)[0];
-      const left = deadline - Date.now();
-      if (left <= 0 || this.closeCode !== undefined)
-        throw new Error(`no reply to "${action}" within ${timeout} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    const marker = `{"id":${JSON.stringify(id)},`;
+    return JSON.parse(
+      await this.queue.take(timeout, (frame) => frame.startsWith(marker)),
+    ) as TestFrame;
   }
 
   /** Closes the socket and resolves with the close code. */
@@ -90,11 +66,5 @@ export class RealtimeTestClient {
   /** Resolves with the close code when the server (or anything) closes the socket. */
   whenClosed(): Promise<number> {
     return this.closed;
-  }
-
-  private wake(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const waiter of waiters) waiter();
   }
 }

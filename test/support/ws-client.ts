@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { FrameQueue } from '../../src/testing/frame-queue';
 
 export interface Frame {
   [key: string]: unknown;
@@ -6,50 +7,31 @@ export interface Frame {
 
 /** A real `ws` client that queues every frame it receives, for awaiting with a timeout. */
 export class TestClient {
-  readonly frames: string[] = [];
-  private waiters: Array<() => void> = [];
-  closeCode: number | undefined;
+  private readonly queue = new FrameQueue();
   private closed: Promise<number>;
 
   constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      this.frames.push(data.toString());
-      this.wake();
-    });
+    ws.on('message', (data) => this.queue.push(data.toString()));
     this.closed = new Promise((resolve) =>
       ws.on('close', (code) => {
-        this.closeCode = code;
-        this.wake();
+        this.queue.end(code);
         resolve(code);
       }),
     );
   }
 
-  private wake(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const waiter of waiters) waiter();
+  /** Raw text frames received and not taken yet. */
+  get frames(): string[] {
+    return this.queue.items;
+  }
+
+  get closeCode(): number | undefined {
+    return this.queue.closeCode;
   }
 
   /** The next frame, raw text, or rejects after `timeout` ms. */
-  async nextRaw(timeout = 3000): Promise<string> {
-    const deadline = Date.now() + timeout;
-    while (this.frames.length === 0) {
-      if (this.closeCode !== undefined)
-        throw new Error(
-          `socket closed (${this.closeCode}) while waiting for a frame`,
-        );
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no frame within ${timeout} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-    return this.frames.shift() as string;
+  nextRaw(timeout = 3000): Promise<string> {
+    return this.queue.take(timeout);
   }
 
   async next(timeout?: number): Promise<Frame> {
