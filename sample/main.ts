@@ -1,10 +1,8 @@
-import { NestFactory } from '@nestjs/core';
-import { RealtimeWsAdapter } from 'nestjs-realtime';
-import { AppModule } from './app.module';
+import { createSampleApp } from './bootstrap';
 
-async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create(AppModule);
-  app.useWebSocketAdapter(new RealtimeWsAdapter(app));
+async function main(): Promise<void> {
+  const app = await createSampleApp();
+  // SIGTERM / SIGINT close the sockets with 1001 (clients reconnect elsewhere).
   app.enableShutdownHooks();
   const port = Number(process.env.PORT ?? 3000);
   const host = process.env.HOST ?? '127.0.0.1';
@@ -17,4 +15,4 @@ async function bootstrap(): Promise<void> {
   );
 }
 
-void bootstrap();
+void main();

@@ -1,64 +1,300 @@
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// The sample imports the package by name, so this runs it against the build in dist/.
-import { RealtimeWsAdapter } from 'nestjs-realtime';
-import { AppModule } from '../sample/app.module';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+// The sample imports the package by name: this runs it against the build in dist/,
+// created exactly as `npm start` creates it.
+import { createSampleApp } from '../sample/bootstrap';
 import { getPage } from './support/http-client';
-import { connect } from './support/ws-client';
+import { connect, type Frame, type TestClient } from './support/ws-client';
+
+/**
+ * Every frame a client received, in order. `take` returns the first frame not taken
+ * yet that matches — waiting for it, bounded — and leaves the others for later
+ * `take`s (clock ticks arrive all the time, and a push can overtake its reply).
+ */
+class Inbox {
+  readonly received: Frame[] = [];
+  private readonly taken = new Set<Frame>();
+
+  constructor(readonly client: TestClient) {}
+
+  async take(match: (frame: Frame) => boolean, timeout = 3000): Promise<Frame> {
+    const deadline = Date.now() + timeout;
+    for (let i = 0; ; i++) {
+      for (; i < this.received.length; i++) {
+        const frame = this.received[i];
+        if (!this.taken.has(frame) && match(frame)) {
+          this.taken.add(frame);
+          return frame;
+        }
+      }
+      const left = deadline - Date.now();
+      const next =
+        left > 0 ? await this.client.next(left).catch(() => null) : null;
+      if (!next)
+        throw new Error(
+          `no matching frame within ${timeout} ms; received ${JSON.stringify(this.received)}`,
+        );
+      this.received.push(next);
+      i--;
+    }
+  }
+
+  /** The channels of every push received so far. */
+  channels(): Set<unknown> {
+    return new Set(this.received.map((frame) => frame.channel).filter(Boolean));
+  }
+}
+
+/** Polls `read` until `accept` says yes, at most `timeout` ms. */
+async function eventually<T>(
+  read: () => Promise<T>,
+  accept: (value: T) => boolean,
+  timeout = 3000,
+): Promise<T> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const value = await read();
+    if (accept(value)) return value;
+    if (Date.now() > deadline)
+      throw new Error(`still ${JSON.stringify(value)} after ${timeout} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const onChannel = (channel: string) => (frame: Frame) =>
+  frame.channel === channel;
 
 describe('the sample chat (what `npm start` runs)', () => {
   let app: INestApplication;
   let url: string;
+  const clients: TestClient[] = [];
+  let nextId = 1;
+
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [AppModule],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    app.useWebSocketAdapter(new RealtimeWsAdapter(app));
+    app = await createSampleApp({ logger: false });
     await app.listen(0, '127.0.0.1');
     url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((client) => client.close()));
+  });
   afterAll(async () => {
-    await app.close();
+    await app?.close();
   });
 
-  it('a message posted in a room reaches the views of that room only', async () => {
-    const lobby = await getPage(`${url}/rooms/lobby`);
-    const other = await getPage(`${url}/rooms/other`);
-    expect(lobby.html).toContain('Room: lobby');
-    const a = await connect(url, {
-      connectionId: lobby.connectionId,
-      key: lobby.key,
+  /** Renders a page like a browser (`key`: the browser's cookie) and opens its socket. */
+  async function openView(path: string, key?: string) {
+    const page = await getPage(`${url}${path}`, key);
+    expect(page.status).toBe(200);
+    const client = await connect(url, {
+      connectionId: page.connectionId,
+      key: page.key,
       origin: url,
     });
-    const b = await connect(url, {
-      connectionId: other.connectionId,
-      key: other.key,
-      origin: url,
+    clients.push(client);
+    return { page, inbox: new Inbox(client) };
+  }
+
+  /** Sends a request frame and returns the reply (or error frame) with its id. */
+  async function request(
+    inbox: Inbox,
+    action: string,
+    fields: Record<string, unknown>,
+  ): Promise<Frame> {
+    const id = nextId++;
+    inbox.client.ws.send(JSON.stringify({ id, action, ...fields }));
+    return inbox.take((frame) => frame.id === id);
+  }
+
+  const postOverSocket = (inbox: Inbox, room: string, input: unknown) =>
+    request(inbox, 'call-route', {
+      method: 'POST',
+      uri: `/rooms/${room}/messages`,
+      input,
     });
-    const post = (room: string, text: unknown) =>
-      fetch(`${url}/rooms/${room}/messages`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ text }),
-      });
-    expect((await post('lobby', 'hello lobby')).status).toBe(202);
-    expect((await post('other', 'hello other')).status).toBe(202);
-    expect(await a.next()).toMatchObject({
-      channel: 'chat:lobby',
-      payload: { text: 'hello lobby' },
-    });
-    expect(await b.next()).toMatchObject({
-      channel: 'chat:other',
-      payload: { text: 'hello other' },
-    });
-    expect((await post('lobby', '   ')).status).toBe(400);
-    expect((await post('Bad Room', 'x')).status).toBe(400);
-    const stats = (await (await fetch(`${url}/stats`)).json()) as {
+
+  const stats = async () =>
+    (await (await fetch(`${url}/stats.json`)).json()) as {
       connections: number;
+      registry: { kind: string };
     };
-    expect(stats.connections).toBe(2);
-    await Promise.all([a.close(), b.close()]);
+
+  it('/ redirects to the lobby; room names are checked', async () => {
+    const home = await fetch(`${url}/`, { redirect: 'manual' });
+    expect(home.status).toBe(302);
+    expect(home.headers.get('location')).toBe('/rooms/lobby');
+    expect((await fetch(`${url}/rooms/Not-A-Room`)).status).toBe(400);
+    expect((await fetch(`${url}/rooms/${'a'.repeat(33)}`)).status).toBe(400);
+  });
+
+  it('a room page loads the browser client, and its render subscribed the view', async () => {
+    const { page, inbox } = await openView('/rooms/lobby');
+    expect(page.html).toMatch(/<body data-socket-connection-id="[^"]+"/);
+    expect(page.html).toContain('<script src="/realtime/client.js"></script>');
+    expect(page.html).toContain('Realtime.connect()');
+    const script = await fetch(`${url}/realtime/client.js`);
+    expect(script.status).toBe(200);
+    expect(await script.text()).toContain('Realtime');
+    // The render subscribed the view to chat:lobby, typing:lobby and clock.
+    expect(
+      await postOverSocket(inbox, 'lobby', { name: 'ada', text: 'hi' }),
+    ).toMatchObject({ payload: { status: 202 } });
+    await inbox.take(onChannel('chat:lobby'));
+    expect(
+      await request(inbox, 'chat:typing', { room: 'lobby', name: 'ada' }),
+    ).toMatchObject({ payload: { ok: true } });
+    await inbox.take(onChannel('typing:lobby'));
+    await inbox.take(onChannel('clock'));
+  });
+
+  it('a message posted over the socket (call-route) reaches the views of its room, and not another room', async () => {
+    const ada = await openView('/rooms/lobby');
+    // A second tab of the same browser (same key, new view), and another browser.
+    const adaTab = await openView('/rooms/lobby', ada.page.key);
+    const bob = await openView('/rooms/lobby');
+    const other = await openView('/rooms/other');
+
+    const reply = await postOverSocket(ada.inbox, 'lobby', {
+      name: 'ada',
+      text: '  hello lobby  ',
+    });
+    expect(reply).toEqual({
+      id: reply.id,
+      payload: {
+        status: 202,
+        headers: expect.any(Object),
+        body: { ok: true },
+      },
+    });
+    for (const view of [ada, adaTab, bob]) {
+      const frame = await view.inbox.take(onChannel('chat:lobby'));
+      expect(frame.payload).toEqual({
+        name: 'ada',
+        text: 'hello lobby',
+        at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      });
+    }
+
+    // `other` gets the next message of its own room, and nothing of the lobby
+    // before it (one socket delivers in order).
+    expect(
+      await postOverSocket(other.inbox, 'other', {
+        name: 'cy',
+        text: 'hello other',
+      }),
+    ).toMatchObject({ payload: { status: 202 } });
+    const frame = await other.inbox.take(onChannel('chat:other'));
+    expect(frame.payload).toMatchObject({ name: 'cy', text: 'hello other' });
+    expect(other.inbox.channels()).not.toContain('chat:lobby');
+    expect(bob.inbox.channels()).not.toContain('chat:other');
+  });
+
+  it('an invalid message gets the 400 of ValidationPipe in the call-route reply', async () => {
+    const { inbox } = await openView('/rooms/lobby');
+    expect(
+      await postOverSocket(inbox, 'lobby', { name: 'ada', text: '   ' }),
+    ).toMatchObject({
+      payload: {
+        status: 400,
+        body: { statusCode: 400, message: ['text should not be empty'] },
+      },
+    });
+    const bad = await postOverSocket(inbox, 'lobby', {
+      name: 'x'.repeat(33),
+      text: 'y'.repeat(501),
+    });
+    expect(bad.payload).toMatchObject({ status: 400 });
+    expect(
+      (bad.payload as { body: { message: string[] } }).body.message,
+    ).toEqual(
+      expect.arrayContaining([
+        'name must be shorter than or equal to 32 characters',
+        'text must be shorter than or equal to 500 characters',
+      ]),
+    );
+    expect(
+      await postOverSocket(inbox, 'Bad-Room', { name: 'ada', text: 'x' }),
+    ).toMatchObject({ payload: { status: 400 } });
+    // Nothing was pushed: the next tick comes with no chat message before it.
+    await inbox.take(onChannel('clock'));
+    expect(inbox.channels()).toEqual(new Set(['clock']));
+  });
+
+  it('chat:typing reaches the typing channel of the room only, and is validated', async () => {
+    const ada = await openView('/rooms/lobby');
+    const bob = await openView('/rooms/lobby');
+    const other = await openView('/rooms/other');
+    expect(
+      await request(ada.inbox, 'chat:typing', { room: 'lobby', name: ' ada ' }),
+    ).toMatchObject({ payload: { ok: true } });
+    expect(await bob.inbox.take(onChannel('typing:lobby'))).toEqual({
+      channel: 'typing:lobby',
+      payload: { name: 'ada' },
+    });
+
+    for (const fields of [
+      { room: 'No Room', name: 'ada' },
+      { room: 'lobby', name: ' ' },
+      { room: 'lobby', name: 'x'.repeat(33) },
+      { room: 'lobby' },
+    ]) {
+      expect(await request(ada.inbox, 'chat:typing', fields)).toMatchObject({
+        error: { code: 'bad_request' },
+      });
+    }
+    // `other` gets its own room's typing, and saw none of the lobby's before it.
+    await request(other.inbox, 'chat:typing', { room: 'other', name: 'cy' });
+    await other.inbox.take(onChannel('typing:other'));
+    expect(other.inbox.channels()).not.toContain('typing:lobby');
+  });
+
+  it('a page joins its channels again over the socket (what it does after a reconnect)', async () => {
+    // A view subscribed to `stats` only, until it joins the lobby over its socket.
+    const view = await openView('/stats');
+    const poster = await openView('/rooms/lobby');
+    expect(
+      await request(view.inbox, 'call-route', {
+        method: 'PUT',
+        uri: '/rooms/lobby/subscription',
+      }),
+    ).toMatchObject({ payload: { status: 204 } });
+    await postOverSocket(poster.inbox, 'lobby', {
+      name: 'ada',
+      text: 'joined',
+    });
+    expect(
+      (await view.inbox.take(onChannel('chat:lobby'))).payload,
+    ).toMatchObject({ text: 'joined' });
+    expect(
+      await request(view.inbox, 'call-route', {
+        method: 'PUT',
+        uri: '/stats/subscription',
+      }),
+    ).toMatchObject({ payload: { status: 204 } });
+  });
+
+  it('the server clock ticks to every room page', async () => {
+    const { inbox } = await openView('/rooms/random');
+    const frame = await inbox.take(onChannel('clock'), 3000);
+    const now = Date.parse((frame.payload as { now: string }).now);
+    expect(Math.abs(now - Date.now())).toBeLessThan(5000);
+  });
+
+  it('/stats.json counts the connections; the stats page receives them live', async () => {
+    await eventually(stats, (s) => s.connections === 0);
+    await openView('/rooms/lobby');
+    const statsView = await openView('/stats');
+    expect(statsView.page.html).toContain('Realtime stats');
+    expect(statsView.page.html).toMatch(
+      /<tr data-key="connections"><th>connections<\/th><td[^>]*>1<\/td><\/tr>/,
+    );
+    expect(await stats()).toMatchObject({
+      connections: 2,
+      registry: { kind: 'memory' },
+    });
+    const frame = await statsView.inbox.take(onChannel('stats'));
+    expect(frame.payload).toMatchObject({ connections: 2 });
+    await clients.shift()?.close();
+    await eventually(stats, (s) => s.connections === 1);
   });
 });

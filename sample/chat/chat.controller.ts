@@ -1,0 +1,69 @@
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Put,
+  Redirect,
+  ValidationPipe,
+} from '@nestjs/common';
+import { RealtimeService, Socket, type RealtimeSocket } from 'nestjs-realtime';
+import type { ChatMessage } from './chat-message';
+import { chatPage } from './chat.page';
+import { MessageDto } from './message.dto';
+import { RoomNamePipe } from './room-name.pipe';
+import { chatChannel, roomChannels } from './rooms';
+
+@Controller()
+export class ChatController {
+  constructor(private readonly realtime: RealtimeService) {}
+
+  @Get()
+  @Redirect('/rooms/lobby')
+  home(): void {}
+
+  /**
+   * Rendering the page subscribes this browser view to the room, before its socket
+   * exists; the socket the page opens receives from then on. A string goes out as
+   * text/html, and the module writes the view's id into its `<body>`.
+   */
+  @Get('rooms/:room')
+  async room(
+    @Param('room', RoomNamePipe) room: string,
+    @Socket() socket: RealtimeSocket,
+  ): Promise<string> {
+    await socket.subscribe(roomChannels(room));
+    return chatPage(room);
+  }
+
+  /**
+   * Subscribes the calling view again; the page calls it over its socket after a
+   * reconnect, in case the server lost its subscriptions (restart, memory registry).
+   */
+  @Put('rooms/:room/subscription')
+  @HttpCode(204)
+  async join(
+    @Param('room', RoomNamePipe) room: string,
+    @Socket() socket: RealtimeSocket,
+  ): Promise<void> {
+    await socket.subscribe(roomChannels(room));
+  }
+
+  /**
+   * Posts a message to every view of the room. The page calls it over its socket
+   * (`call-route`); plain HTTP works too.
+   */
+  @Post('rooms/:room/messages')
+  @HttpCode(202)
+  async post(
+    @Param('room', RoomNamePipe) room: string,
+    @Body(new ValidationPipe({ whitelist: true, transform: true }))
+    { name, text }: MessageDto,
+  ): Promise<{ ok: true }> {
+    const message: ChatMessage = { name, text, at: new Date().toISOString() };
+    await this.realtime.push(message, chatChannel(room));
+    return { ok: true };
+  }
+}

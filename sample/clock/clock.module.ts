@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+import { ClockService } from './clock.service';
+
+@Module({ providers: [ClockService] })
+export class ClockModule {}

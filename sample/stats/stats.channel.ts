@@ -1,0 +1,2 @@
+/** The live `RealtimeService.stats()` of the instance, pushed every second. */
+export const STATS_CHANNEL = 'stats';

@@ -1,0 +1,33 @@
+import { Controller, Get, HttpCode, Put } from '@nestjs/common';
+import {
+  RealtimeService,
+  Socket,
+  type RealtimeSocket,
+  type RealtimeStats,
+} from 'nestjs-realtime';
+import { STATS_CHANNEL } from './stats.channel';
+import { statsPage } from './stats.page';
+
+@Controller()
+export class StatsController {
+  constructor(private readonly realtime: RealtimeService) {}
+
+  /** A page that shows the stats live (the clock service pushes them every second). */
+  @Get('stats')
+  async page(@Socket() socket: RealtimeSocket): Promise<string> {
+    await socket.subscribe(STATS_CHANNEL);
+    return statsPage(this.realtime.stats());
+  }
+
+  /** The page joins again over its socket after a reconnect (see layout.ts). */
+  @Put('stats/subscription')
+  @HttpCode(204)
+  async join(@Socket() socket: RealtimeSocket): Promise<void> {
+    await socket.subscribe(STATS_CHANNEL);
+  }
+
+  @Get('stats.json')
+  json(): RealtimeStats {
+    return this.realtime.stats();
+  }
+}
