@@ -193,12 +193,10 @@ export class RealtimeModule implements NestModule {
 
   configure(consumer: MiddlewareConsumer): void {
     if (this.options.clientPath) {
-      consumer
-        .apply(ClientScriptMiddleware)
-        .forRoutes({
-          path: this.options.clientPath,
-          method: RequestMethod.GET,
-        });
+      consumer.apply(ClientScriptMiddleware).forRoutes({
+        path: this.options.clientPath,
+        method: RequestMethod.GET,
+      });
     }
     consumer.apply(RealtimeHttpMiddleware).forRoutes('*');
   }

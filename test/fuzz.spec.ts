@@ -78,12 +78,10 @@ const frame = fc.oneof(
   fc
     .string({ maxLength: 200 })
     .map((data) => ({ data: data as string | Buffer, binary: false })),
-  fc
-    .uint8Array({ maxLength: 200 })
-    .map((bytes) => ({
-      data: Buffer.from(bytes) as string | Buffer,
-      binary: true,
-    })),
+  fc.uint8Array({ maxLength: 200 }).map((bytes) => ({
+    data: Buffer.from(bytes) as string | Buffer,
+    binary: true,
+  })),
 );
 
 describe('fuzz: frame parser and dispatcher (fast-check, fixed seed)', () => {

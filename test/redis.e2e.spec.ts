@@ -581,10 +581,12 @@ describe.skipIf(!redisAvailable())('Redis registry: faults', () => {
       });
       // Once the connection is known to be down, a push waits publishTimeout for it, then gives up.
       const started = Date.now();
-      await expect(a.realtime.push('lost too', 'room:x')).rejects.toMatchObject({
-        name: 'RealtimeError',
-        code: 'registry_unavailable',
-      });
+      await expect(a.realtime.push('lost too', 'room:x')).rejects.toMatchObject(
+        {
+          name: 'RealtimeError',
+          code: 'registry_unavailable',
+        },
+      );
       const waited = Date.now() - started;
       expect(waited).toBeGreaterThanOrEqual(550);
       expect(waited).toBeLessThan(5000);
