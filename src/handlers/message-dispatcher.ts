@@ -81,11 +81,6 @@ export class MessageDispatcher implements OnModuleInit {
     this.digestGuard = await this.moduleRef.create(guard);
   }
 
-  /** Actions with a handler, for docs and tests. */
-  get actions(): string[] {
-    return [...this.handlers.keys()];
-  }
-
   dispatch(
     connection: RealtimeConnection,
     data: RawData,
