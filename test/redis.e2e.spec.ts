@@ -241,13 +241,13 @@ describe.skipIf(!redisAvailable())(
         .poll(
           async () =>
             (await inspect.pubsub('NUMSUB', 'rt-test:c:jobs:server'))[1],
-          { timeout: 3000 },
+          { timeout: 10_000 },
         )
         .toBe(2);
       await C.push({ n: 1 }, ['jobs:server']);
       await C.push({ n: 2 }, ['jobs:*']);
       await expect
-        .poll(() => [seenA, seenB], { timeout: 3000 })
+        .poll(() => [seenA, seenB], { timeout: 10_000 })
         .toEqual([
           [{ n: 1 }, { n: 2 }],
           [{ n: 1 }, { n: 2 }],
@@ -342,7 +342,7 @@ describe.skipIf(!redisAvailable())(
       );
       try {
         await expect
-          .poll(() => app.realtime.stats().registry.ready, { timeout: 5000 })
+          .poll(() => app.realtime.stats().registry.ready, { timeout: 10_000 })
           .toBe(true);
         await getPage(`${app.url}/room/never`);
         expect((await keysOf('life:')).length).toBe(1);
@@ -357,7 +357,7 @@ describe.skipIf(!redisAvailable())(
         );
         await client.close();
         await expect
-          .poll(() => app.realtime.stats().connections, { timeout: 3000 })
+          .poll(() => app.realtime.stats().connections, { timeout: 10_000 })
           .toBe(0);
         const again = await connect(app.url, {
           connectionId: page.connectionId,
@@ -411,7 +411,7 @@ describe.skipIf(!redisAvailable())(
       );
       try {
         await expect
-          .poll(() => app.realtime.stats().registry.ready, { timeout: 5000 })
+          .poll(() => app.realtime.stats().registry.ready, { timeout: 10_000 })
           .toBe(true);
         const { client } = await view(
           inProcess(app),
@@ -448,7 +448,7 @@ describe.skipIf(!redisAvailable())(
             () =>
               one.realtime.stats().registry.ready &&
               two.realtime.stats().registry.ready,
-            { timeout: 5000 },
+            { timeout: 10_000 },
           )
           .toBe(true);
         const v1 = await view(inProcess(one), '/room/shared', inProcess(one));
@@ -542,7 +542,7 @@ describe.skipIf(!redisAvailable())('Redis registry: faults', () => {
       const redis = await startRedis({ persist: keepData });
       const { a, b, ready } = await twoInstances(redis.url, 'fault:');
       try {
-        await expect.poll(ready, { timeout: 5000 }).toBe(true);
+        await expect.poll(ready, { timeout: 10_000 }).toBe(true);
         const views = await clientsOn(a, b);
         await pushAndCount(a, views, 5);
         await redis.restart({ keepData });
@@ -568,10 +568,10 @@ describe.skipIf(!redisAvailable())('Redis registry: faults', () => {
     const redis = await startRedis();
     const { a, b, ready } = await twoInstances(redis.url, 'down:');
     try {
-      await expect.poll(ready, { timeout: 5000 }).toBe(true);
+      await expect.poll(ready, { timeout: 10_000 }).toBe(true);
       await redis.kill();
       await expect
-        .poll(() => a.realtime.stats().registry.ready, { timeout: 5000 })
+        .poll(() => a.realtime.stats().registry.ready, { timeout: 10_000 })
         .toBe(false);
       // A push whose command fails on the dropping connection is refused at once
       // (never retried: it might have reached Redis, and a retry could deliver it twice).
@@ -601,11 +601,11 @@ describe.skipIf(!redisAvailable())('Redis registry: faults', () => {
     const proxy = await startProxy(redis.port);
     const { a, b, ready } = await twoInstances(proxy.url, 'cut:');
     try {
-      await expect.poll(ready, { timeout: 5000 }).toBe(true);
+      await expect.poll(ready, { timeout: 10_000 }).toBe(true);
       const views = await clientsOn(a, b);
       await pushAndCount(b, views, 3);
       proxy.cut();
-      await expect.poll(ready, { timeout: 5000 }).toBe(false);
+      await expect.poll(ready, { timeout: 10_000 }).toBe(false);
       await expect(
         a.realtime.push('during cut', 'room:f1'),
       ).rejects.toMatchObject({ code: 'registry_unavailable' });
@@ -729,12 +729,12 @@ describe.skipIf(!redisAvailable())(
             await A.push('probe', ['cl:jobs']);
             return seen.length > 0;
           },
-          { timeout: 5000, interval: 100 },
+          { timeout: 10_000, interval: 100 },
         )
         .toBe(true);
       seen.length = 0;
       await A.push({ n: 1 }, ['cl:jobs']);
-      await expect.poll(() => seen, { timeout: 3000 }).toEqual([{ n: 1 }]);
+      await expect.poll(() => seen, { timeout: 10_000 }).toEqual([{ n: 1 }]);
       sub.unsubscribe();
       await Promise.all(views.map((v) => v.client.close()));
     });

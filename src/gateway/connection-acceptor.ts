@@ -10,10 +10,10 @@ import { kHandshake, REALTIME_OPTIONS } from '../realtime.constants';
 import type { ResolvedRealtimeOptions } from '../realtime.options';
 import { RealtimeService } from '../realtime.service';
 import { RealtimeStatsCounter } from '../realtime-stats.counter';
-import { closeReasonOf, wsErrorReason } from './close-reasons';
 import { ConnectionHub } from './connection-hub';
 import { ConnectionLimits } from './connection-limits';
 import { type LocalView, RealtimeConnection } from './realtime-connection';
+import { socketListeners } from './socket-listeners';
 
 interface Handshake {
   clientKey: string;
@@ -43,6 +43,7 @@ const STATUS_TEXT: Record<number, string> = {
 export class ConnectionAcceptor {
   private readonly logger = new Logger('Realtime');
   private readonly limits: ConnectionLimits;
+  private readonly listeners: ReturnType<typeof socketListeners>;
   private server: WebSocketServer | undefined;
   private accepting = true;
 
@@ -59,6 +60,7 @@ export class ConnectionAcceptor {
       options.maxConnections,
       options.maxConnectionsPerClient,
     );
+    this.listeners = socketListeners(dispatcher, hub, this.limits, stats);
   }
 
   /** Whether RealtimeWsAdapter bound the gateway's server to this acceptor. */
@@ -124,8 +126,9 @@ export class ConnectionAcceptor {
         `connection id not issued for its key ${from}`,
       );
     }
-    // Per key when the client has one, else per address; the key itself is never logged.
-    const clientKey = key ? `k:${key}` : `a:${req.socket.remoteAddress ?? ''}`;
+    // Per key when the client has one, else per address (keys are base64url, addresses never
+    // are, so the two cannot collide); the key itself is never logged.
+    const clientKey = key ?? req.socket.remoteAddress ?? '';
     const reserved = this.limits.reserve(clientKey);
     if (reserved !== 'ok') {
       return reserved === 'global_cap'
@@ -204,9 +207,19 @@ export class ConnectionAcceptor {
           this.realtime,
         )
       : null;
+    // Keep what handlers need, not the IncomingMessage with its buffers and raw headers.
+    const request = {
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      headers: req.headers,
+      socket: {
+        remoteAddress: req.socket.remoteAddress,
+        remotePort: req.socket.remotePort,
+      },
+    };
     const connection = new RealtimeConnection(
       ws,
-      req,
+      request,
       valid?.connectionId ?? null,
       valid?.view ?? null,
       socket,
@@ -215,21 +228,12 @@ export class ConnectionAcceptor {
     );
     this.hub.add(connection);
     this.logger.debug(
-      `Socket connected${valid ? ` (${valid.connectionId})` : ' (inert)'} from ${req.socket.remoteAddress ?? '?'}`,
+      `Socket connected${valid ? ` (${valid.connectionId})` : ' (inert)'} from ${request.socket.remoteAddress ?? '?'}`,
     );
-    ws.on('message', (data, isBinary) =>
-      this.dispatcher.dispatch(connection, data, isBinary),
-    );
-    ws.on('pong', () => (connection.alive = true));
-    // ws closes by itself on protocol errors (1009 too big, 1007 bad UTF-8): name them for stats.
-    ws.on('error', (error: Error & { code?: string }) => {
-      connection.closeReason ??= wsErrorReason(error.code);
-    });
-    ws.once('close', (code: number) => {
-      connection.endStreams();
-      this.hub.remove(connection);
-      this.limits.release(connection.clientKey);
-      this.stats.closed(connection.closeReason ?? closeReasonOf(code));
-    });
+    // One listener of each kind for every socket (no closures per connection).
+    ws.on('message', this.listeners.message);
+    ws.on('pong', this.listeners.pong);
+    ws.on('error', this.listeners.error);
+    ws.once('close', this.listeners.close);
   }
 }

@@ -1,9 +1,11 @@
-import type { IncomingMessage } from 'node:http';
 import type { Subscription } from 'rxjs';
 import type { WebSocket } from 'ws';
 import { kConnection } from '../realtime.constants';
 import type { RealtimeSocket } from '../http/realtime-socket';
-import type { RealtimeContext } from '../interfaces/realtime-message';
+import type {
+  RealtimeContext,
+  RealtimeUpgradeRequest,
+} from '../interfaces/realtime-message';
 
 /** The connections of one client view (digest) on this instance. */
 export class LocalView {
@@ -16,10 +18,9 @@ export class LocalView {
 
 /** One accepted WebSocket. `view` is null for an inert connection (SPEC §5). */
 export class RealtimeConnection {
-  /** What handlers get; undefined for an inert connection. */
-  readonly context: RealtimeContext | undefined;
-  /** Replies still streaming from Observable handlers; cancelled when the socket closes. */
-  readonly streams = new Set<Subscription>();
+  /** Replies still streaming from Observable handlers; cancelled when the socket closes (made on first use). */
+  streams: Set<Subscription> | undefined;
+  private handlerContext: RealtimeContext | undefined;
   /** Rate limit bucket (SPEC §7): tokens left, when last refilled, refusals in a row. */
   tokens: number;
   refilledAt = Date.now();
@@ -31,7 +32,7 @@ export class RealtimeConnection {
 
   constructor(
     readonly ws: WebSocket,
-    readonly request: IncomingMessage,
+    readonly request: RealtimeUpgradeRequest,
     readonly connectionId: string | null,
     readonly view: LocalView | null,
     /** The socket context handlers see; null for inert connections. */
@@ -41,13 +42,21 @@ export class RealtimeConnection {
     rateLimitMessages: number,
   ) {
     this.tokens = rateLimitMessages;
-    this.context =
-      socket && connectionId && view
-        ? { socket, connectionId, digest: view.digest, request }
-        : undefined;
     // Marks the socket as ours and lets @Socket() find the context from the ws client.
     (ws as unknown as { [kConnection]: RealtimeConnection })[kConnection] =
       this;
+  }
+
+  /** What handlers get; undefined for an inert connection. */
+  get context(): RealtimeContext | undefined {
+    if (this.handlerContext || !this.socket || !this.view)
+      return this.handlerContext;
+    return (this.handlerContext = {
+      socket: this.socket,
+      connectionId: this.socket.connectionId,
+      digest: this.view.digest,
+      request: this.request,
+    });
   }
 
   get inert(): boolean {
@@ -68,7 +77,8 @@ export class RealtimeConnection {
 
   /** Stops streaming replies of this connection. */
   endStreams(): void {
+    if (!this.streams) return;
     for (const subscription of this.streams) subscription.unsubscribe();
-    this.streams.clear();
+    this.streams = undefined;
   }
 }

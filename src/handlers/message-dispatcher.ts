@@ -186,7 +186,7 @@ export class MessageDispatcher implements OnModuleInit {
   ): void {
     const holder: { subscription?: Subscription } = {};
     const end = () => {
-      if (holder.subscription) connection.streams.delete(holder.subscription);
+      if (holder.subscription) connection.streams?.delete(holder.subscription);
     };
     holder.subscription = result.subscribe({
       next: (value) => this.write(connection, replyFrame(id, value)),
@@ -198,7 +198,7 @@ export class MessageDispatcher implements OnModuleInit {
     });
     // A stream still running ends with its connection.
     if (!holder.subscription.closed)
-      connection.streams.add(holder.subscription);
+      (connection.streams ??= new Set()).add(holder.subscription);
   }
 
   private failWith(

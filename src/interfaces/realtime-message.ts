@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Observable } from 'rxjs';
 import type { RealtimeSocket } from '../http/realtime-socket';
 
@@ -9,14 +9,29 @@ export interface RealtimeMessage {
   [field: string]: unknown;
 }
 
+/**
+ * What stays of the upgrade request for the life of a socket: its headers (cookies
+ * included), URL and the client's address. (Keeping the whole IncomingMessage would
+ * cost several KB per idle connection.)
+ */
+export interface RealtimeUpgradeRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly socket: {
+    readonly remoteAddress: string | undefined;
+    readonly remotePort: number | undefined;
+  };
+}
+
 /** What a message handler knows about the connection a message came from. */
 export interface RealtimeContext {
   /** The connection's client view: subscribe, unsubscribe, push, send. */
   socket: RealtimeSocket;
   connectionId: string;
   digest: string;
-  /** The upgrade request: headers, cookies, remote address. */
-  request: IncomingMessage;
+  /** The upgrade request: headers, cookies, URL, remote address. */
+  request: RealtimeUpgradeRequest;
 }
 
 /** Implemented by classes decorated with `@MessageHandler(action)`. */

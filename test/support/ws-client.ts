@@ -30,7 +30,7 @@ export class TestClient {
   }
 
   /** The next frame, raw text, or rejects after `timeout` ms. */
-  nextRaw(timeout = 3000): Promise<string> {
+  nextRaw(timeout = 8000): Promise<string> {
     return this.queue.take(timeout);
   }
 
