@@ -23,4 +23,5 @@ export type {
   RealtimeMessage,
   RealtimeMessageHandler,
   RealtimeStats,
+  RealtimeUpgradeRequest,
 } from './interfaces';
