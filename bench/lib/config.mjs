@@ -1,0 +1,121 @@
+// Parameters of the quick and full runs (documented in bench/README.md).
+
+export const TARGETS = ['ws', 'socket.io', 'nestjs-realtime'];
+export const SCENARIOS = ['burst', 'steady', 'memory', 'connect', 'redis'];
+
+const QUICK = {
+  workers: 2,
+  concurrency: 50,
+  warmup: 20,
+  burst: { sizes: [1000], messages: 60, rounds: 3, batch: 1 },
+  steady: {
+    clients: 1000,
+    rates: [25, 50, 75, 100],
+    stepMs: 1500,
+    p99LimitMs: 50,
+    commonMs: 1500,
+    commonRounds: 2,
+  },
+  memory: { clients: 2000, warmupClients: 100 },
+  connect: { clients: 500, warmupClients: 50 },
+  redis: {
+    clients: 1000,
+    messages: 100,
+    rounds: 1,
+    batch: 1,
+    rate: 50,
+    rateMs: 1500,
+  },
+};
+
+const FULL = {
+  workers: 2,
+  concurrency: 50,
+  warmup: 50,
+  burst: { sizes: [1000, 5000], messages: 200, rounds: 3, batch: 1 },
+  steady: {
+    clients: 1000,
+    rates: [25, 50, 75, 100, 125, 150, 200, 300],
+    stepMs: 3000,
+    p99LimitMs: 50,
+    commonMs: 6000,
+    commonRounds: 5,
+  },
+  memory: { clients: 5000, warmupClients: 200 },
+  connect: { clients: 2000, warmupClients: 100 },
+  redis: {
+    clients: 1000,
+    messages: 200,
+    rounds: 3,
+    batch: 1,
+    rate: 50,
+    rateMs: 3000,
+  },
+};
+
+function parseList(value, allowed, what) {
+  const list = value.split(',').filter(Boolean);
+  for (const item of list)
+    if (!allowed.includes(item))
+      throw new Error(
+        `unknown ${what} "${item}" (one of: ${allowed.join(', ')})`,
+      );
+  return list;
+}
+
+/** Parses the command line: `--quick`, `--only=burst,steady`, `--targets=ws,…`, … */
+export function parseArgs(argv) {
+  const options = {
+    quick: false,
+    scenarios: SCENARIOS,
+    targets: TARGETS,
+    profile: [],
+    chart: true,
+    client: 'raw',
+    out: undefined,
+    workers: undefined,
+  };
+  for (const arg of argv) {
+    const [name, value = ''] = arg.split(/=(.*)/s, 2);
+    if (name === '--quick') options.quick = true;
+    else if (name === '--full') options.quick = false;
+    else if (name === '--only')
+      options.scenarios = parseList(value, SCENARIOS, 'scenario');
+    else if (name === '--targets')
+      options.targets = parseList(value, TARGETS, 'target');
+    else if (name === '--profile')
+      options.profile = value
+        ? parseList(value, TARGETS, 'target')
+        : ['nestjs-realtime'];
+    else if (name === '--no-chart') options.chart = false;
+    else if (name === '--client')
+      options.client = parseList(value, ['raw', 'ws', 'official'], 'client')[0];
+    else if (name === '--out') options.out = value;
+    else if (name === '--workers') options.workers = Number(value);
+    else if (name === '--help' || name === '-h') options.help = true;
+    else throw new Error(`unknown option ${arg} (try --help)`);
+  }
+  options.params = structuredClone(options.quick ? QUICK : FULL);
+  if (options.workers !== undefined) {
+    if (!Number.isInteger(options.workers) || options.workers < 1)
+      throw new Error('--workers must be a positive integer');
+    options.params.workers = options.workers;
+  }
+  return options;
+}
+
+export const USAGE = `npm run bench [-- options]
+
+  --quick               small N and short steps (under 2 minutes on 2 cores)
+  --only=a,b            scenarios: ${SCENARIOS.join(', ')}
+  --targets=a,b         targets: ${TARGETS.join(', ')}
+  --profile[=a,b]       burst scenario: run the nestjs-realtime server (or the listed
+                        targets' servers) under node --cpu-prof, also profile the
+                        measured bursts alone, and print the top self-time functions
+  --client=raw|ws|official
+                        client code: raw (default) a minimal RFC 6455 client for every
+                        target; ws the ws library for every target; official ws for
+                        ws/nestjs-realtime and socket.io-client for Socket.IO
+  --workers=N           load-generator processes (default ${QUICK.workers})
+  --no-chart            do not write docs/bench.svg
+  --out=FILE            results JSON path (default bench/results/<timestamp>.json)`;

@@ -1,0 +1,369 @@
+// The markdown report of a results JSON: one table per scenario, each figure with its
+// ratio to the baseline of the same run, then the SPEC §8 bars for nestjs-realtime.
+
+const NR = 'nestjs-realtime';
+const SIO = 'socket.io';
+
+const int = (n) =>
+  Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–';
+const num = (n, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
+const ratio = (value, base) =>
+  Number.isFinite(value) && Number.isFinite(base) && base !== 0
+    ? `${(value / base).toFixed(2)}×`
+    : '–';
+
+function table(header, rows) {
+  const lines = [
+    `| ${header.join(' | ')} |`,
+    `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
+  ];
+  for (const row of rows) lines.push(`| ${row.join(' | ')} |`);
+  return lines.join('\n');
+}
+
+/** Rows of a scenario; failed or skipped targets get a row saying so. */
+function rowsOf(entries, width, render) {
+  return entries.map((e) => {
+    if (e.failed)
+      return [
+        e.target,
+        `FAILED: ${e.failed.split('\n')[0].slice(0, 160)}`,
+        ...Array(width - 2).fill(''),
+      ];
+    if (e.na) return [e.target, `n/a (${e.na})`, ...Array(width - 2).fill('')];
+    return render(e);
+  });
+}
+
+const find = (entries, target, extra = () => true) =>
+  entries?.find((e) => e.target === target && !e.failed && !e.na && extra(e));
+
+function burstTable(entries) {
+  const sizes = [
+    ...new Set(entries.filter((e) => e.clients).map((e) => e.clients)),
+  ];
+  const header = [
+    'target',
+    'clients',
+    'deliveries/s',
+    '× ws',
+    'p50 ms',
+    'p99 ms',
+    'max ms',
+    'CPU µs/delivery',
+    '× ws',
+  ];
+  const rows = rowsOf(entries, header.length, (e) => {
+    const ws =
+      find(entries, 'ws', (b) => b.clients === e.clients)?.summary ?? {};
+    const s = e.summary;
+    return [
+      e.target,
+      int(e.clients),
+      int(s.deliveriesPerSec),
+      ratio(s.deliveriesPerSec, ws.deliveriesPerSec),
+      num(s.p50),
+      num(s.p99),
+      num(s.max),
+      num(s.cpuUsPerDelivery),
+      ratio(s.cpuUsPerDelivery, ws.cpuUsPerDelivery),
+    ];
+  });
+  return {
+    title: `(a) Burst fan-out: ${sizes.map(int).join(' and ')} clients on one channel`,
+    text: table(header, rows),
+  };
+}
+
+/** The common-rate measurement of each target (the highest rate all passed, measured longer). */
+export function commonRate(entries) {
+  const ok = entries.filter((e) => !e.failed && !e.na && e.common);
+  if (ok.length === 0) return null;
+  return {
+    rate: ok[0].common.rate,
+    seconds: ok[0].common.rounds.reduce((t, r) => t + r.count / r.rate, 0),
+    rows: ok.map((e) => ({ target: e.target, ...e.common })),
+  };
+}
+
+function steadyTable(entries) {
+  const header = [
+    'target',
+    'highest rate msg/s',
+    '× ws',
+    'deliveries/s at it',
+    'p99 ms at it',
+  ];
+  const wsBest = find(entries, 'ws')?.bestRate;
+  const rows = rowsOf(entries, header.length, (e) => {
+    const best = e.steps.find((s) => s.rate === e.bestRate);
+    return [
+      e.target,
+      int(e.bestRate),
+      ratio(e.bestRate, wsBest),
+      int(best?.deliveriesPerSec),
+      num(e.p99AtBest),
+    ];
+  });
+  let text = table(header, rows);
+  const common = commonRate(entries);
+  if (common) {
+    const ws = common.rows.find((r) => r.target === 'ws');
+    const header2 = [
+      'target',
+      'p99 ms',
+      'Δ p99 vs ws ms',
+      'p50 ms',
+      'max ms',
+      'CPU µs/delivery',
+      '× ws',
+    ];
+    const rows2 = common.rows.map((r) => [
+      r.target,
+      num(r.p99),
+      ws ? num(r.p99 - ws.p99) : '–',
+      num(r.p50),
+      num(r.max),
+      num(r.cpuUsPerDelivery),
+      ratio(r.cpuUsPerDelivery, ws?.cpuUsPerDelivery),
+    ]);
+    const passedNone = entries
+      .filter((e) => e.common && !e.bestRate)
+      .map((e) => e.target);
+    const why = passedNone.length
+      ? `the lowest step: ${passedNone.join(', ')} passed none`
+      : 'one step below the highest rate every target passed';
+    text += `\n\nAt the common rate, ${int(common.rate)} msg/s (${why}), measured again for ${common.seconds.toFixed(0)} s per target (median of rounds):\n\n${table(header2, rows2)}`;
+  }
+  const clients = entries.find((e) => e.clients)?.clients;
+  return {
+    title: `(b) Steady rate: highest publish rate with p99 < 50 ms at ${int(clients)} clients`,
+    text,
+  };
+}
+
+function memoryTable(entries) {
+  const header = [
+    'target',
+    'connections',
+    'RSS KB/connection',
+    '× ws',
+    'RSS KB/connection, 2nd half',
+    '× ws',
+    'heap+external KB/connection',
+  ];
+  const ws = find(entries, 'ws');
+  const rows = rowsOf(entries, header.length, (e) => [
+    e.target,
+    int(e.clients),
+    num(e.rssPerConnection / 1024, 1),
+    ratio(e.rssPerConnection, ws?.rssPerConnection),
+    num(e.rssMarginalPerConnection / 1024, 1),
+    ratio(e.rssMarginalPerConnection, ws?.rssMarginalPerConnection),
+    num(e.heapPerConnection / 1024, 1),
+  ]);
+  return {
+    title:
+      '(c) Memory per idle connection (server RSS delta / N, after forced GC)',
+    text: table(header, rows),
+  };
+}
+
+function connectTable(entries) {
+  const header = [
+    'target',
+    'connections',
+    'connections/s',
+    '× ws',
+    'p50 ms',
+    'p99 ms',
+    'CPU µs/connection',
+    '× ws',
+  ];
+  const ws = find(entries, 'ws');
+  const rows = rowsOf(entries, header.length, (e) => [
+    e.target,
+    int(e.clients),
+    int(e.perSec),
+    ratio(e.perSec, ws?.perSec),
+    num(e.latency.p50),
+    num(e.latency.p99),
+    int(e.cpuUsPerConnection),
+    ratio(e.cpuUsPerConnection, ws?.cpuUsPerConnection),
+  ]);
+  const concurrency = entries.find((e) => e.concurrency)?.concurrency;
+  return {
+    title: `(d) Connect rate (${concurrency ?? '?'} at a time; nestjs-realtime: page render + upgrade)`,
+    text: table(header, rows),
+  };
+}
+
+function redisTable(entries) {
+  const rate = entries.find((e) => e.steady)?.steady.rate;
+  const header = [
+    'target',
+    'clients',
+    'burst deliveries/s',
+    '× socket.io',
+    'burst p50 ms',
+    'burst p99 ms',
+    `p50 ms at ${rate ?? '?'} msg/s`,
+    `p99 ms at ${rate ?? '?'} msg/s`,
+    'CPU µs/delivery (2 servers)',
+    '× socket.io',
+    'redis-server CPU µs/delivery',
+  ];
+  const sio = find(entries, SIO)?.summary ?? {};
+  const rows = rowsOf(entries, header.length, (e) => {
+    const s = e.summary;
+    return [
+      e.target,
+      int(e.clients),
+      int(s.deliveriesPerSec),
+      ratio(s.deliveriesPerSec, sio.deliveriesPerSec),
+      num(s.p50),
+      num(s.p99),
+      num(e.steady?.latency.p50),
+      num(e.steady?.latency.p99),
+      num(s.cpuUsPerDelivery),
+      ratio(s.cpuUsPerDelivery, sio.cpuUsPerDelivery),
+      num(s.redisCpuUsPerDelivery),
+    ];
+  });
+  return {
+    title:
+      '(e) Cross-instance: 2 instances on one Redis, clients split across them, pushes from one',
+    text: table(header, rows),
+  };
+}
+
+/** The most CPU other processes of the machine took during any measured phase. */
+function otherLoad(results) {
+  let max = 0;
+  let drops = 0;
+  let retrans = 0;
+  const visit = (r) => {
+    if (r && Number.isFinite(r.otherCpuPercent))
+      max = Math.max(max, r.otherCpuPercent);
+    drops += r?.kernel?.softnetDrops ?? 0;
+    retrans += r?.kernel?.retransSegs ?? 0;
+  };
+  for (const entries of Object.values(results.scenarios))
+    for (const e of entries) {
+      (e.rounds ?? []).forEach(visit);
+      (e.steps ?? []).forEach(visit);
+      (e.common?.rounds ?? []).forEach(visit);
+      visit(e.steady);
+    }
+  return { max, drops, retrans };
+}
+
+const mark = (ok) =>
+  ok === undefined ? 'not measured' : ok ? 'met' : '**not met**';
+
+/** SPEC §8 for nestjs-realtime: [bar, measured, verdict]. */
+export function bars(results) {
+  const s = results.scenarios;
+  const out = [];
+  for (const size of [...new Set((s.burst ?? []).map((e) => e.clients))]) {
+    const at = (t) => find(s.burst, t, (e) => e.clients === size)?.summary;
+    const [nr, ws, sio] = [at(NR), at('ws'), at(SIO)];
+    if (!nr || !ws) continue;
+    const d = nr.deliveriesPerSec / ws.deliveriesPerSec;
+    const c = nr.cpuUsPerDelivery / ws.cpuUsPerDelivery;
+    out.push([
+      `fan-out ${int(size)}: deliveries/s ≥ 0.8× ws`,
+      `${d.toFixed(3)}×`,
+      mark(d >= 0.8),
+    ]);
+    out.push([
+      `fan-out ${int(size)}: CPU/delivery ≤ 1.25× ws`,
+      `${c.toFixed(3)}×`,
+      mark(c <= 1.25),
+    ]);
+    if (sio)
+      out.push([
+        `fan-out ${int(size)}: ahead of socket.io (deliveries/s and CPU/delivery)`,
+        `${(nr.deliveriesPerSec / sio.deliveriesPerSec).toFixed(2)}× its deliveries/s, ${(nr.cpuUsPerDelivery / sio.cpuUsPerDelivery).toFixed(2)}× its CPU/delivery`,
+        mark(
+          nr.deliveriesPerSec > sio.deliveriesPerSec &&
+            nr.cpuUsPerDelivery < sio.cpuUsPerDelivery,
+        ),
+      ]);
+  }
+  const [rnr, rsio] = [find(s.redis, NR)?.summary, find(s.redis, SIO)?.summary];
+  if (rnr && rsio)
+    out.push([
+      'cross-instance: ahead of socket.io + redis adapter (deliveries/s)',
+      `${(rnr.deliveriesPerSec / rsio.deliveriesPerSec).toFixed(2)}× (CPU/delivery ${(rnr.cpuUsPerDelivery / rsio.cpuUsPerDelivery).toFixed(2)}×)`,
+      mark(rnr.deliveriesPerSec > rsio.deliveriesPerSec),
+    ]);
+  const common = s.steady ? commonRate(s.steady) : null;
+  const at = (t) => common?.rows.find((r) => r.target === t);
+  if (at(NR) && at('ws')) {
+    const delta = at(NR).p99 - at('ws').p99;
+    out.push([
+      `p99 within 2 ms of ws at ${int(common.rate)} msg/s, 1,000 clients`,
+      `${delta >= 0 ? '+' : ''}${delta.toFixed(2)} ms (${num(at(NR).p99)} vs ${num(at('ws').p99)})`,
+      mark(delta <= 2),
+    ]);
+  }
+  const [mnr, mws] = [find(s.memory, NR), find(s.memory, 'ws')];
+  if (mnr && mws) {
+    const m = mnr.rssPerConnection / mws.rssPerConnection;
+    const marginal =
+      mnr.rssMarginalPerConnection / mws.rssMarginalPerConnection;
+    out.push([
+      `memory per idle connection ≤ 1.5× ws (RSS delta / ${int(mnr.clients)})`,
+      `${m.toFixed(3)}× (${num(mnr.rssPerConnection / 1024, 1)} vs ${num(mws.rssPerConnection / 1024, 1)} KB; 2nd half alone ${marginal.toFixed(2)}×)`,
+      mark(m <= 1.5),
+    ]);
+  }
+  out.push([
+    'no message lost or duplicated in this run',
+    `${results.failures.length} failure(s)`,
+    mark(results.failures.length === 0),
+  ]);
+  return out;
+}
+
+export function renderMarkdown(results) {
+  const s = results.scenarios;
+  const m = results.machine;
+  const parts = [
+    `## nestjs-realtime bench — ${results.mode} run, ${results.startedAt}`,
+    `${m.cpus} × ${m.cpuModel}, ${m.totalMemGiB} GiB, Node ${m.node}, commit ${m.commit?.slice(0, 10) ?? '?'}${m.dirty ? ' (+ local changes)' : ''}; wall time ${(results.wallTimeMs / 1000).toFixed(0)} s.`,
+  ];
+  if (results.distStale)
+    parts.push(
+      '**Warning:** `src/` was newer than `dist/`: the nestjs-realtime figures are those of the last build.',
+    );
+  const sections = [
+    s.burst && burstTable(s.burst),
+    s.steady && steadyTable(s.steady),
+    s.memory && memoryTable(s.memory),
+    s.connect && connectTable(s.connect),
+    s.redis && redisTable(s.redis),
+  ].filter(Boolean);
+  for (const { title, text } of sections) parts.push(`### ${title}\n\n${text}`);
+  if (results.skipped.length)
+    parts.push(`Skipped: ${results.skipped.join('; ')}`);
+  const { max: other, drops, retrans } = otherLoad(results);
+  parts.push(
+    other > 5
+      ? `**Note:** other processes of this machine used up to ${other.toFixed(0)}% of its CPU during a measured phase: throughput and latency are disturbed; CPU per delivery much less so.`
+      : `Other processes of this machine used at most ${other.toFixed(1)}% of its CPU during the measured phases.`,
+  );
+  if (drops > 0)
+    parts.push(
+      `**Note:** during the measured phases the kernel dropped ${int(drops)} loopback packets (net.core.netdev_max_backlog = ${results.machine.netdevMaxBacklog ?? '?'}) and retransmitted ${int(retrans)} TCP segments: latency tails are inflated (see bench/README.md).`,
+    );
+  parts.push(
+    `### SPEC §8 bars (nestjs-realtime)\n\n${table(['bar', 'measured', 'verdict'], bars(results))}`,
+  );
+  if (results.failures.length)
+    parts.push(
+      `### FAILURES\n\n${results.failures.map((f) => `- ${f.scenario} / ${f.target}: ${f.message.split('\n')[0]}`).join('\n')}`,
+    );
+  return parts.join('\n\n') + '\n';
+}

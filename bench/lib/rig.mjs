@@ -1,0 +1,115 @@
+// One measured set-up: the server process(es) of a target and the load-generator
+// workers, started fresh for each scenario and stopped after it.
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Child } from './ipc.mjs';
+
+const BENCH = dirname(dirname(fileURLToPath(import.meta.url)));
+const SERVER_FILES = {
+  ws: 'servers/ws.server.mjs',
+  'socket.io': 'servers/socketio.server.mjs',
+  'nestjs-realtime': 'servers/realtime.server.mjs',
+};
+const START_TIMEOUT = 30_000;
+
+export class Rig {
+  constructor(target, options) {
+    this.target = target;
+    this.options = options;
+    this.servers = [];
+    this.workers = [];
+    this.bases = [];
+    this.clients = 0;
+  }
+
+  /**
+   * `instances` servers (with `redis` URL for the cross-instance scenario) and
+   * `workers` load generators. `profile` names a .cpuprofile for the first server.
+   */
+  async start({ instances = 1, redis, workers, profile }) {
+    for (let i = 0; i < instances; i++) {
+      const execArgv = ['--expose-gc'];
+      if (profile && i === 0) {
+        mkdirSync(dirname(profile), { recursive: true });
+        execArgv.push(
+          '--cpu-prof',
+          `--cpu-prof-dir=${dirname(profile)}`,
+          `--cpu-prof-name=${profile.split('/').pop()}`,
+        );
+      }
+      this.servers.push(
+        new Child(join(BENCH, SERVER_FILES[this.target]), {
+          name: `${this.target}#${i}`,
+          execArgv,
+          env: { BENCH_SERVER: JSON.stringify({ redis }) },
+        }),
+      );
+    }
+    for (let i = 0; i < workers; i++)
+      this.workers.push(
+        new Child(join(BENCH, 'loadgen.mjs'), { name: `loadgen#${i}` }),
+      );
+    const ready = await Promise.all(
+      this.servers.map((s) => s.waitFor('ready', START_TIMEOUT)),
+    );
+    await Promise.all(
+      this.workers.map((w) => w.waitFor('ready', START_TIMEOUT)),
+    );
+    this.bases = ready.map((r) => `127.0.0.1:${r.port}`);
+    return this;
+  }
+
+  /** Connects `count` more clients, split across workers (and across servers by index). */
+  async connect(count, concurrency, timeoutMs) {
+    const share = Math.ceil(count / this.workers.length);
+    const lanes = Math.max(1, Math.ceil(concurrency / this.workers.length));
+    const started = performance.now();
+    const answers = await Promise.all(
+      this.workers.map((worker, w) => {
+        const first = this.clients + w * share;
+        const n = Math.max(0, Math.min(share, count - w * share));
+        return worker.request(
+          'connect',
+          {
+            target: this.target,
+            bases: this.bases,
+            first,
+            count: n,
+            concurrency: lanes,
+            channel: 'bench',
+            stack: this.options.client,
+          },
+          timeoutMs,
+        );
+      }),
+    );
+    this.clients += count;
+    return {
+      ms: performance.now() - started,
+      times: answers.map((a) => a.times),
+    };
+  }
+
+  async closeClients() {
+    await Promise.all(this.workers.map((w) => w.request('close', {}, 10_000)));
+    this.clients = 0;
+  }
+
+  /** `reset`: start a new window for the event-loop delay and GC figures. */
+  stats(reset = false) {
+    return Promise.all(this.servers.map((s) => s.request('stats', { reset })));
+  }
+
+  gc() {
+    return Promise.all(this.servers.map((s) => s.request('gc')));
+  }
+
+  async stop() {
+    await Promise.all([...this.workers, ...this.servers].map((c) => c.stop()));
+  }
+
+  kill() {
+    for (const child of [...this.workers, ...this.servers]) child.kill();
+  }
+}

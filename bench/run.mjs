@@ -1,0 +1,271 @@
+// `npm run bench [-- --quick]`: runs every scenario against every target, each in
+// fresh processes (servers + load-generator workers), writes bench/results/<ts>.json,
+// prints a markdown report and draws docs/bench.svg. Exits non-zero when any message
+// was lost, duplicated or reordered, or a scenario failed or timed out.
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeChart } from './chart.mjs';
+import { summarizeProfile } from './cpuprofile-summary.mjs';
+import { parseArgs, USAGE } from './lib/config.mjs';
+import { killAllChildren } from './lib/ipc.mjs';
+import { machineInfo } from './lib/machine.mjs';
+import { Group } from './lib/group.mjs';
+import { redisServerVersion, startRedis } from './lib/redis.mjs';
+import { renderMarkdown } from './lib/report.mjs';
+import * as scenarios from './lib/scenarios.mjs';
+
+const BENCH = dirname(fileURLToPath(import.meta.url));
+const ROOT = dirname(BENCH);
+
+/** Bounds: one scenario for one target, and the whole run. */
+const SCENARIO_DEADLINE = { quick: 90_000, full: 360_000 };
+const RUN_DEADLINE = { quick: 8 * 60_000, full: 45 * 60_000 };
+
+let redisServer;
+/** Nothing outlives the run: load generators, servers, redis-server. */
+function killEverything() {
+  killAllChildren();
+  redisServer?.kill();
+}
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(
+      newest,
+      entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs,
+    );
+  }
+  return newest;
+}
+
+function checkBuild() {
+  const entry = join(ROOT, 'dist', 'index.js');
+  if (!existsSync(entry)) {
+    console.error(
+      'bench: dist/ is missing. The nestjs-realtime target loads the built package: run `npm run build` first.',
+    );
+    process.exit(1);
+  }
+  const stale = newestMtime(join(ROOT, 'src')) > statSync(entry).mtimeMs;
+  if (stale)
+    console.warn(
+      'bench: WARNING: src/ is newer than dist/: run `npm run build` to bench the current source.\n',
+    );
+  return stale;
+}
+
+const fmt = (n, d = 0) =>
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { maximumFractionDigits: d })
+    : '–';
+
+function phaseLogger(label) {
+  return (r) =>
+    console.log(
+      `  ${label} ${r.mode}${r.rate ? ` ${r.rate} msg/s` : ''}: ${fmt(r.delivered)} deliveries, ` +
+        `${fmt(r.deliveriesPerSec)}/s, p50 ${fmt(r.latency.p50, 2)} ms, p99 ${fmt(r.latency.p99, 2)} ms, ` +
+        `push ${fmt(r.pushMs)} ms of ${fmt(r.durationMs)} ms, server CPU ${fmt(r.cpuUsPerDelivery, 2)} µs/delivery (load generator ${fmt(r.loadgenCpuUsPerDelivery, 2)}; other processes ${fmt(r.otherCpuPercent)}% CPU; server loop delay max ${fmt(r.eventLoopDelay.maxMs, 1)} ms, GC ${r.gc.count}× max ${fmt(r.gc.maxMs, 1)} ms)${r.pass === false ? '  (p99 over the limit: last step)' : ''}`,
+    );
+}
+
+async function main() {
+  let options;
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    console.error(`bench: ${error.message}`);
+    return 2;
+  }
+  if (options.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const distStale = checkBuild();
+  const mode = options.quick ? 'quick' : 'full';
+  const started = Date.now();
+  const stamp = new Date(started).toISOString().replace(/[:.]/g, '-');
+  const results = {
+    version: 1,
+    mode,
+    startedAt: new Date(started).toISOString(),
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    machine: machineInfo(ROOT),
+    distStale,
+    params: options.params,
+    options: {
+      targets: options.targets,
+      scenarios: options.scenarios,
+      client: options.client,
+      workers: options.params.workers,
+      profile: options.profile,
+    },
+    scenarios: {},
+    skipped: [],
+    failures: [],
+    profiles: [],
+    timings: [],
+  };
+  const runTimer = setTimeout(() => {
+    console.error(
+      `bench: the whole run exceeded ${RUN_DEADLINE[mode] / 1000} s: killing every child and failing.`,
+    );
+    killEverything();
+    process.exit(1);
+  }, RUN_DEADLINE[mode]);
+  runTimer.unref();
+
+  const onFailure = (failure) => {
+    results.failures.push(failure);
+    console.error(
+      `\n!!! FAILED ${failure.scenario} / ${failure.target}${failure.label ? ` / ${failure.label}` : ''}: ${failure.message}\n`,
+    );
+  };
+  /** One scenario with one rig per target, under a watchdog that kills them all. */
+  const measure = async (scenario, label, targets, startFor, fn, base = {}) => {
+    console.log(
+      `${scenario}${label ? ` / ${label}` : ''}: ${targets.join(', ')}`,
+    );
+    const group = new Group(scenario, label, options, onFailure);
+    group.base = base;
+    const deadline = SCENARIO_DEADLINE[mode] * targets.length;
+    const timer = setTimeout(() => group.kill(), deadline);
+    const started = performance.now();
+    try {
+      await group.start(targets, startFor);
+      await fn(group);
+    } finally {
+      clearTimeout(timer);
+      await group.stop();
+    }
+    const seconds = (performance.now() - started) / 1000;
+    results.timings.push({ scenario, label, seconds });
+    console.log(`  (${seconds.toFixed(1)} s)`);
+    (results.scenarios[scenario] ??= []).push(...group.entries);
+  };
+  const log = (label) => (target, r) => phaseLogger(`${target}${label}`)(r);
+
+  for (const scenario of options.scenarios) {
+    const targets = options.targets;
+    if (scenario === 'burst') {
+      for (const clients of options.params.burst.sizes) {
+        // --profile: the profiled targets' servers run under node --cpu-prof (whole
+        // process) and also record a profile of the measured bursts only.
+        const base = (target) =>
+          join(
+            BENCH,
+            'results',
+            'profiles',
+            `${stamp}-burst-${clients}-${target}`,
+          );
+        const profiled = targets.filter((t) => options.profile.includes(t));
+        for (const t of profiled)
+          results.profiles.push(
+            `${base(t)}.cpuprofile`,
+            `${base(t)}-bursts.cpuprofile`,
+          );
+        await measure(
+          scenario,
+          `${clients} clients`,
+          targets,
+          (target) => ({
+            profile: profiled.includes(target)
+              ? `${base(target)}.cpuprofile`
+              : undefined,
+          }),
+          (group) =>
+            scenarios.burst(group, options.params, {
+              clients,
+              log: log(` ${clients}`),
+              profiles: Object.fromEntries(
+                profiled.map((t) => [t, `${base(t)}-bursts.cpuprofile`]),
+              ),
+            }),
+          { clients },
+        );
+      }
+    } else if (scenario === 'redis') {
+      if (!redisServerVersion()) {
+        const why =
+          'redis-server is not installed (apt-get install redis-server): the cross-instance scenario (e) was SKIPPED';
+        console.error(`\n${'!'.repeat(78)}\n!!! ${why}\n${'!'.repeat(78)}\n`);
+        results.skipped.push(why);
+        continue;
+      }
+      const redisTargets = targets.filter((t) => t !== 'ws');
+      if (redisTargets.length === 0) continue;
+      redisServer ??= await startRedis();
+      await redisServer.flush();
+      await measure(
+        scenario,
+        '',
+        redisTargets,
+        () => ({ instances: 2, redis: redisServer.url }),
+        (group) =>
+          scenarios.redis(group, options.params, { redisServer, log: log('') }),
+      );
+      if (targets.includes('ws'))
+        results.scenarios.redis.unshift({
+          target: 'ws',
+          na: 'plain ws has no cross-instance mode',
+        });
+    } else {
+      await measure(
+        scenario,
+        '',
+        targets,
+        () => ({}),
+        (group) => scenarios[scenario](group, options.params, { log: log('') }),
+      );
+    }
+  }
+  await redisServer?.stop();
+  redisServer = undefined;
+
+  results.wallTimeMs = Date.now() - started;
+  const out = options.out ?? join(BENCH, 'results', `${stamp}.json`);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+  console.log(`\n${renderMarkdown(results)}`);
+  console.log(`results: ${relative(process.cwd(), out)}`);
+  if (options.chart && results.scenarios.burst) {
+    const svg = join(ROOT, 'docs', 'bench.svg');
+    writeChart(results, svg);
+    console.log(`chart: ${relative(process.cwd(), svg)}`);
+  }
+  for (const profile of results.profiles.filter((file) => existsSync(file))) {
+    console.log(`\nCPU profile ${relative(process.cwd(), profile)}:\n`);
+    console.log(summarizeProfile(profile, { top: 20 }));
+  }
+  console.log(`wall time: ${(results.wallTimeMs / 1000).toFixed(1)} s`);
+  if (results.failures.length) {
+    console.error(
+      `\nbench FAILED: ${results.failures.map((f) => `${f.scenario} / ${f.target}`).join(', ')}`,
+    );
+    return 1;
+  }
+  return 0;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'])
+  process.on(signal, () => {
+    killEverything();
+    process.exit(130);
+  });
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error);
+    killEverything();
+    process.exit(1);
+  },
+);

@@ -1,0 +1,64 @@
+// nestjs-realtime as a user runs it: a Nest app (Express) with RealtimeModule; clients
+// are subscribed by a page-render route, GET /sub/:channel, that returns HTML. Loads
+// the built package (dist/) by name. Decorators are applied by hand (plain JS).
+import 'reflect-metadata';
+import { createRequire } from 'node:module';
+import { Controller, Get, Inject, Module, Param } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { runServer } from './harness.mjs';
+
+const realtime = createRequire(import.meta.url)('nestjs-realtime');
+
+class PageController {
+  constructor(service) {
+    this.realtime = service;
+  }
+
+  async page(channel, socket) {
+    await socket.subscribe(channel);
+    return `<!doctype html><html><head><title>${channel}</title></head><body><p>bench</p></body></html>`;
+  }
+}
+Controller()(PageController);
+Inject(realtime.RealtimeService)(PageController, undefined, 0);
+Param('channel')(PageController.prototype, 'page', 0);
+realtime.Socket()(PageController.prototype, 'page', 1);
+Reflect.decorate(
+  [Get('sub/:channel')],
+  PageController.prototype,
+  'page',
+  Object.getOwnPropertyDescriptor(PageController.prototype, 'page'),
+);
+
+function moduleOptions(config) {
+  return {
+    secret: 'bench-secret-0123456789abcdef0123456789abcdef',
+    registry: config.redis ? 'redis' : 'memory',
+    ...(config.redis ? { redis: config.redis, keyPrefix: 'bench-rt:' } : {}),
+    // Relaxed limits: the bench opens thousands of sockets from one address and
+    // lets a backlog build up in overload steps rather than closing slow consumers.
+    rateLimit: { messages: 1_000_000, interval: 1_000, closeAfter: 1_000 },
+    maxConnectionsPerClient: 100_000,
+    maxConnections: 100_000,
+    maxBufferedBytes: 64 * 1024 * 1024,
+  };
+}
+
+runServer(async (config) => {
+  class BenchModule {}
+  Module({
+    imports: [realtime.RealtimeModule.forRoot(moduleOptions(config))],
+    controllers: [PageController],
+  })(BenchModule);
+  const app = await NestFactory.create(BenchModule, {
+    logger: ['error', 'warn'],
+  });
+  app.useWebSocketAdapter(new realtime.RealtimeWsAdapter(app));
+  await app.listen(0, '127.0.0.1');
+  const service = app.get(realtime.RealtimeService);
+  return {
+    port: app.getHttpServer().address().port,
+    connections: () => service.stats().connections,
+    publish: (message) => service.push(message, 'bench'),
+  };
+});
