@@ -1,6 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { trackProcess } from './reaper';
+import { exited, trackProcess, waitExit } from './reaper';
 
 /** One `test/fixtures/redis-instance.cjs` app in its own process. */
 export interface InstanceProcess {
@@ -17,25 +17,6 @@ const ROOT = join(__dirname, '..', '..');
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'redis-instance.cjs');
 const READY_TIMEOUT = 20_000;
 const EXIT_TIMEOUT = 10_000;
-
-function exited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
-
-function waitExit(child: ChildProcess, timeout: number): Promise<boolean> {
-  if (exited(child)) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      child.off('exit', onExit);
-      resolve(false);
-    }, timeout);
-    const onExit = () => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    child.once('exit', onExit);
-  });
-}
 
 /**
  * Spawns the fixture app (built package, `npm run build` first) with `env`

@@ -88,3 +88,26 @@ export function trackDir(dir: string): void {
 export function untrackDir(dir: string): void {
   if (dirs.delete(dir)) tell(`-d${dir}`);
 }
+
+export function exited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/** Resolves true once `child` exited, false after `timeout` ms. */
+export function waitExit(
+  child: ChildProcess,
+  timeout: number,
+): Promise<boolean> {
+  if (exited(child)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.off('exit', onExit);
+      resolve(false);
+    }, timeout);
+    const onExit = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    child.once('exit', onExit);
+  });
+}

@@ -3,7 +3,7 @@ import { accessSync, constants, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { trackDir, trackProcess, untrackDir } from './reaper';
+import { exited, trackDir, trackProcess, untrackDir, waitExit } from './reaper';
 
 /** A throwaway `redis-server` (never daemonized) on a loopback port. */
 export interface RedisProcess {
@@ -236,26 +236,6 @@ function freshDir(): string {
 function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
   untrackDir(dir);
-}
-
-function exited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
-
-/** Resolves true once `child` exited, false after `timeout` ms. */
-function waitExit(child: ChildProcess, timeout: number): Promise<boolean> {
-  if (exited(child)) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      child.off('exit', onExit);
-      resolve(false);
-    }, timeout);
-    const onExit = () => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    child.once('exit', onExit);
-  });
 }
 
 async function killHard(child: ChildProcess): Promise<void> {

@@ -49,3 +49,12 @@ redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[1])
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1`;
+
+/** Every script with its key count, as defined on the command connection (`rt<Name>` commands). */
+export const SCRIPTS = {
+  rtSubscribe: { numberOfKeys: 1, lua: SUBSCRIBE_SCRIPT },
+  rtUnsubscribe: { numberOfKeys: 1, lua: UNSUBSCRIBE_SCRIPT },
+  rtAttach: { numberOfKeys: 2, lua: ATTACH_SCRIPT },
+  rtDetach: { numberOfKeys: 2, lua: DETACH_SCRIPT },
+  rtRenew: { numberOfKeys: 2, lua: RENEW_SCRIPT },
+} as const;

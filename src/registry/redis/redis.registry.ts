@@ -8,13 +8,7 @@ import { PubSubSubscriptions } from './pubsub-subscriptions';
 import { pack, unpack } from './redis-codec';
 import type { RedisClient, RedisClients } from './redis-clients';
 import type { RedisNames } from './redis-names';
-import {
-  ATTACH_SCRIPT,
-  DETACH_SCRIPT,
-  RENEW_SCRIPT,
-  SUBSCRIBE_SCRIPT,
-  UNSUBSCRIBE_SCRIPT,
-} from './redis-scripts';
+import { SCRIPTS } from './redis-scripts';
 
 export interface RedisRegistryOptions {
   pendingTtl: number;
@@ -95,26 +89,8 @@ export class RedisRegistry implements RealtimeRegistry {
     this.command = clients.command as RedisClient & ScriptCommands;
     this.ackChannel = names.instance(instanceId);
     this.subscriptions = new PubSubSubscriptions(clients.pubsub, logger);
-    this.command.defineCommand('rtSubscribe', {
-      numberOfKeys: 1,
-      lua: SUBSCRIBE_SCRIPT,
-    });
-    this.command.defineCommand('rtUnsubscribe', {
-      numberOfKeys: 1,
-      lua: UNSUBSCRIBE_SCRIPT,
-    });
-    this.command.defineCommand('rtAttach', {
-      numberOfKeys: 2,
-      lua: ATTACH_SCRIPT,
-    });
-    this.command.defineCommand('rtDetach', {
-      numberOfKeys: 2,
-      lua: DETACH_SCRIPT,
-    });
-    this.command.defineCommand('rtRenew', {
-      numberOfKeys: 2,
-      lua: RENEW_SCRIPT,
-    });
+    for (const [name, definition] of Object.entries(SCRIPTS))
+      this.command.defineCommand(name, definition);
   }
 
   /** Connects (without waiting: boot must not hang on Redis) and starts listening. */
