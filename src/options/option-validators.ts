@@ -2,22 +2,50 @@ import { optionError } from '../realtime.messages';
 
 // Small checks shared by the option resolvers: each throws an Error naming the option.
 
+const NUMBER_KINDS = {
+  ms: { integer: false, words: 'a number of milliseconds' },
+  count: { integer: true, words: 'a whole number' },
+  bytes: { integer: true, words: 'a whole number of bytes' },
+} as const;
+
+/** A number option: finite (whole for counts and bytes) and at least `min`. */
+export function numberOption(
+  name: string,
+  value: unknown,
+  fallback: number,
+  min: number,
+  kind: keyof typeof NUMBER_KINDS,
+): number {
+  if (value === undefined) return fallback;
+  const { integer, words } = NUMBER_KINDS[kind];
+  if (
+    typeof value !== 'number' ||
+    !(integer ? Number.isInteger(value) : Number.isFinite(value)) ||
+    value < min
+  ) {
+    throw new Error(
+      optionError(name, `must be ${words} >= ${min}, got ${describe(value)}`),
+    );
+  }
+  return value;
+}
+
 export function duration(
   name: string,
   value: unknown,
   fallback: number,
   min: number,
 ): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new Error(
-      optionError(
-        name,
-        `must be a number of milliseconds >= ${min}, got ${describe(value)}`,
-      ),
-    );
-  }
-  return value;
+  return numberOption(name, value, fallback, min, 'ms');
+}
+
+export function count(
+  name: string,
+  value: unknown,
+  fallback: number,
+  min: number,
+): number {
+  return numberOption(name, value, fallback, min, 'count');
 }
 
 export function bool(name: string, value: unknown, fallback: boolean): boolean {
@@ -53,22 +81,4 @@ export function describe(value: unknown): string {
   if (typeof value === 'function') return 'a function';
   if (Array.isArray(value)) return 'an array';
   return String(value);
-}
-
-export function count(
-  name: string,
-  value: unknown,
-  fallback: number,
-  min: number,
-): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new Error(
-      optionError(
-        name,
-        `must be a whole number >= ${min}, got ${describe(value)}`,
-      ),
-    );
-  }
-  return value;
 }

@@ -5,7 +5,14 @@ import {
   type RealtimeModuleOptions,
   type ResolvedRealtimeOptions,
 } from '../realtime.options';
-import { bool, count, describe, duration, oneOf } from './option-validators';
+import {
+  bool,
+  count,
+  describe,
+  duration,
+  numberOption,
+  oneOf,
+} from './option-validators';
 import {
   resolveCookie,
   resolveOrigins,
@@ -96,15 +103,13 @@ export function resolveOptions(
     );
   }
 
-  const maxPayload = options.maxPayload ?? DEFAULTS.maxPayload;
-  if (!Number.isInteger(maxPayload) || (maxPayload as number) < 64) {
-    throw new Error(
-      optionError(
-        'maxPayload',
-        `must be a whole number of bytes >= 64, got ${describe(maxPayload)}`,
-      ),
-    );
-  }
+  const maxPayload = numberOption(
+    'maxPayload',
+    options.maxPayload,
+    DEFAULTS.maxPayload,
+    64,
+    'bytes',
+  );
 
   return {
     path,
@@ -151,13 +156,14 @@ export function resolveOptions(
       DEFAULTS.pendingTtl,
       1,
     ),
-    maxPayload: maxPayload as number,
+    maxPayload,
     rateLimit: resolveRateLimit(options.rateLimit),
-    maxBufferedBytes: count(
+    maxBufferedBytes: numberOption(
       'maxBufferedBytes',
       options.maxBufferedBytes,
       DEFAULTS.maxBufferedBytes,
       1024,
+      'bytes',
     ),
     heartbeatInterval: duration(
       'heartbeatInterval',

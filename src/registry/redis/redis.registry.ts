@@ -172,25 +172,19 @@ export class RedisRegistry implements RealtimeRegistry {
   }
 
   async attach(digest: string): Promise<readonly string[]> {
-    const held = this.views.get(digest);
-    if (held) {
-      held.connections++;
-      try {
-        await held.loading;
-      } catch (error) {
-        this.detach(digest);
-        throw error;
-      }
-      return [...held.channels];
+    let view = this.views.get(digest);
+    if (view) {
+      view.connections++;
+    } else {
+      view = {
+        connections: 1,
+        channels: new Set(),
+        loading: undefined,
+        queued: [],
+      };
+      this.views.set(digest, view);
+      view.loading = this.load(digest, view);
     }
-    const view: HeldView = {
-      connections: 1,
-      channels: new Set(),
-      loading: undefined,
-      queued: [],
-    };
-    this.views.set(digest, view);
-    view.loading = this.load(digest, view);
     try {
       await view.loading;
     } catch (error) {
