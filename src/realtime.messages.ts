@@ -20,6 +20,12 @@ export const MIDDLEWARE_MISSING =
 
 export const NO_CHANNELS = 'at least one channel is required';
 export const INVALID_CHANNEL = 'a channel must be a non-empty string';
+export const CHANNEL_WILDCARD =
+  'a channel name cannot contain "*" (it would reach every matching channel): use pushMatching(message, ...patterns) for a wildcard push';
+export const CHANNEL_TOO_LONG = (max: number) =>
+  `a channel name must be at most ${max} characters (maxChannelLength)`;
+export const TOO_MANY_CHANNELS = (max: number) =>
+  `a client view may hold at most ${max} channels (maxChannelsPerView); nothing of this subscribe was applied`;
 export const INVALID_MESSAGE =
   'the message must be a JSON value (string, number, boolean, array, object or null)';
 export const INVALID_DIGEST =
@@ -31,6 +37,18 @@ export const FRAME_NOT_OBJECT = 'the frame must be a JSON object';
 export const FRAME_BAD_ID = '"id" must be a string or a finite number';
 export const FRAME_BAD_ACTION = '"action" must be a non-empty string';
 export const RATE_LIMITED = 'too many requests: slow down';
+export const TOO_MANY_IN_FLIGHT =
+  'too many requests of this connection are still running (maxInFlight): wait for replies';
 export const UNAUTHORIZED = 'this connection is not authorized';
+export const CALL_ROUTE_TIMEOUT = (ms: number) =>
+  `the route did not answer within callRouteTimeout (${ms} ms)`;
 export const UNKNOWN_ACTION = (action: string) =>
   `no handler for action "${action.length > 100 ? action.slice(0, 100) + '…' : action}"`;
+
+// Redis registry (SPEC §6.1, §6.9).
+export const REGISTRY_UNAVAILABLE =
+  'the registry could not reach Redis within publishTimeout';
+export const REGISTRY_UNCONFIRMED =
+  'an instance holding a live connection of this client view did not confirm the change within publishTimeout; the change is stored and takes effect there once that instance is back on Redis (or its lease runs out)';
+export const REGISTRY_REFUSED = (reply: string) =>
+  `Redis refused the registry's command: ${reply}`;

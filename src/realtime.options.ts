@@ -65,10 +65,20 @@ export interface RealtimeModuleOptions {
   heartbeatInterval?: number;
   /** On shutdown: how long in-flight replies and closing handshakes may take, ms. Default 10 000. */
   shutdownTimeout?: number;
-  /** Open sockets per socket key (per remote address without a key); more get HTTP 429. Default 16. */
+  /** Open sockets per issued socket key; more get HTTP 429. Default 16. */
   maxConnectionsPerClient?: number;
+  /** Open sockets per client address (the one the HTTP platform's trust-proxy setting gives), whatever keys they present; more get HTTP 429. Default 64. */
+  maxConnectionsPerAddress?: number;
   /** Open sockets on this instance; more get HTTP 503. Default 10 000. */
   maxConnections?: number;
+  /** Longest channel name (and `pushMatching` pattern), characters; longer ones are refused with `invalid_channel`. Default 256. */
+  maxChannelLength?: number;
+  /** Distinct channels one client view may hold; a subscribe past it rejects with `too_many_channels` and applies nothing. Default 1000. */
+  maxChannelsPerView?: number;
+  /** How long a `call-route` may wait for its route, ms; then `handler_error` with status 504 and the route's request is aborted. Default 30 000. */
+  callRouteTimeout?: number;
+  /** Requests of one connection whose handler has not settled (the bundled `ping` excluded); more get `rate_limited`. Default 32. */
+  maxInFlight?: number;
   /** Bundled actions (`'ping'`, `'call-route'`) that a user handler may replace. Default none. */
   replaceBundledHandlers?: readonly string[];
   /** A subclass of RealtimeDigestGuard to run first for every socket request. */
@@ -109,7 +119,12 @@ export interface ResolvedRealtimeOptions {
   heartbeatInterval: number;
   shutdownTimeout: number;
   maxConnectionsPerClient: number;
+  maxConnectionsPerAddress: number;
   maxConnections: number;
+  maxChannelLength: number;
+  maxChannelsPerView: number;
+  callRouteTimeout: number;
+  maxInFlight: number;
   replaceBundledHandlers: readonly string[];
   digestGuard: Type<RealtimeDigestGuard> | undefined;
 }
@@ -142,7 +157,12 @@ export const DEFAULTS = {
   heartbeatInterval: 25_000,
   shutdownTimeout: 10_000,
   maxConnectionsPerClient: 16,
+  maxConnectionsPerAddress: 64,
   maxConnections: 10_000,
+  maxChannelLength: 256,
+  maxChannelsPerView: 1000,
+  callRouteTimeout: 30_000,
+  maxInFlight: 32,
 } as const;
 
 export { resolveOptions } from './options/resolve-options';

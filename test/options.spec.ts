@@ -77,7 +77,12 @@ describe('resolveOptions: defaults', () => {
     expect(o.heartbeatInterval).toBe(25_000);
     expect(o.shutdownTimeout).toBe(10_000);
     expect(o.maxConnectionsPerClient).toBe(16);
+    expect(o.maxConnectionsPerAddress).toBe(64);
     expect(o.maxConnections).toBe(10_000);
+    expect(o.maxChannelLength).toBe(256);
+    expect(o.maxChannelsPerView).toBe(1000);
+    expect(o.callRouteTimeout).toBe(30_000);
+    expect(o.maxInFlight).toBe(32);
     expect(o.replaceBundledHandlers).toEqual([]);
     expect(o.digestGuard).toBeUndefined();
     expect(o.secretGenerated).toBe(true);
@@ -141,7 +146,12 @@ describe('resolveOptions: defaults', () => {
         heartbeatInterval: 0,
         shutdownTimeout: 0,
         maxConnectionsPerClient: 1,
+        maxConnectionsPerAddress: 1,
         maxConnections: 1,
+        maxChannelLength: 1,
+        maxChannelsPerView: 1,
+        callRouteTimeout: 1,
+        maxInFlight: 1,
         replaceBundledHandlers: ['ping', 'call-route'],
         digestGuard: RealtimeDigestGuard,
       },
@@ -176,7 +186,12 @@ describe('resolveOptions: defaults', () => {
       heartbeatInterval: 0,
       shutdownTimeout: 0,
       maxConnectionsPerClient: 1,
+      maxConnectionsPerAddress: 1,
       maxConnections: 1,
+      maxChannelLength: 1,
+      maxChannelsPerView: 1,
+      callRouteTimeout: 1,
+      maxInFlight: 1,
       replaceBundledHandlers: ['ping', 'call-route'],
       digestGuard: RealtimeDigestGuard,
     });
@@ -295,6 +310,16 @@ describe('resolveOptions: invalid values name the option', () => {
     ['shutdownTimeout', { shutdownTimeout: '10s' }],
     ['maxConnectionsPerClient', { maxConnectionsPerClient: 0 }],
     ['maxConnections', { maxConnections: 2.5 }],
+    ['maxConnectionsPerAddress', { maxConnectionsPerAddress: 0 }],
+    ['maxConnectionsPerAddress', { maxConnectionsPerAddress: '64' }],
+    ['maxChannelLength', { maxChannelLength: 0 }],
+    ['maxChannelLength', { maxChannelLength: 10.5 }],
+    ['maxChannelsPerView', { maxChannelsPerView: 0 }],
+    ['maxChannelsPerView', { maxChannelsPerView: Number.POSITIVE_INFINITY }],
+    ['callRouteTimeout', { callRouteTimeout: 0 }],
+    ['callRouteTimeout', { callRouteTimeout: '30s' }],
+    ['maxInFlight', { maxInFlight: 0 }],
+    ['maxInFlight', { maxInFlight: null }],
     ['publishTimeout', { publishTimeout: '5s' }],
     ['replaceBundledHandlers', { replaceBundledHandlers: 'ping' }],
     ['replaceBundledHandlers', { replaceBundledHandlers: ['pong'] }],

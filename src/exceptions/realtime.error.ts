@@ -5,6 +5,8 @@ export type RealtimeErrorCode =
   | 'invalid_message'
   | 'invalid_digest'
   | 'registry_unavailable'
+  | 'registry_error'
+  | 'too_many_channels'
   | 'bad_request'
   | 'unknown_action'
   | 'unauthorized'
