@@ -14,6 +14,7 @@ import {
 } from '@nestjs/common';
 import { ConnectionAcceptor } from './gateway/connection-acceptor';
 import { ConnectionHub } from './gateway/connection-hub';
+import { Heartbeat } from './gateway/heartbeat';
 import { createRealtimeGateway } from './gateway/realtime.gateway';
 import {
   DiscoveryModule,
@@ -172,6 +173,7 @@ export class RealtimeModule implements NestModule {
         },
         RealtimeStatsCounter,
         ConnectionHub,
+        Heartbeat,
         SocketResolver,
         MessageHandlerExplorer,
         MessageDispatcher,

@@ -136,7 +136,7 @@ describe('channels end to end (memory registry)', () => {
       both.key,
       both.id,
     );
-    await t.realtime.push('star', 'room:w*');
+    await t.realtime.pushMatching('star', 'room:w*');
     await t.realtime.push('end', 'room:w;x');
     expect(await one.client.next()).toEqual({
       channel: 'room:w1',
@@ -276,7 +276,7 @@ describe('channels end to end (memory registry)', () => {
       .subscribe((p) => seen.push(p));
     await t.realtime.push({ n: 1 }, 'jobs:1');
     await t.realtime.push({ n: 2 }, 'jobs:2');
-    await t.realtime.push({ n: 3 }, 'jobs:*');
+    await t.realtime.pushMatching({ n: 3 }, 'jobs:*');
     subscription.unsubscribe();
     await t.realtime.push({ n: 4 }, 'jobs:1');
     expect(seen).toEqual([{ n: 1 }, { n: 3 }]);

@@ -1,6 +1,14 @@
-import { Controller, Get } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Post,
+} from '@nestjs/common';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RealtimeError, RealtimeService } from '../src';
 import { startApp, type TestApp } from './support/app';
 import { getPage } from './support/http-client';
 import { connect, type TestClient } from './support/ws-client';
@@ -17,6 +25,67 @@ class FuzzController {
     return { ok: true };
   }
 }
+
+/** Channel names from the client reach every channel API; refusals must be clean 400s. */
+@Controller()
+class ChannelFuzzController {
+  constructor(private readonly realtime: RealtimeService) {}
+
+  @Post('channels')
+  @HttpCode(200)
+  async channels(
+    @Body() body: { op?: unknown; channels?: unknown },
+  ): Promise<{ ok: true }> {
+    // A view of its own (no socket): the fuzzing client must receive no pushes.
+    const socket = this.realtime.socket({ headers: {}, url: '/' } as never);
+    const channels = body?.channels as string[];
+    try {
+      if (body?.op === 'subscribe') await socket.subscribe(channels);
+      else if (body?.op === 'unsubscribe') await socket.unsubscribe(channels);
+      else if (body?.op === 'push') await this.realtime.push('f', channels);
+      else if (body?.op === 'pushMatching')
+        await this.realtime.pushMatching('f', channels);
+      else await socket.send('f', channels?.[0]);
+    } catch (error) {
+      if (error instanceof RealtimeError)
+        throw new BadRequestException(error.code);
+      throw error;
+    }
+    return { ok: true };
+  }
+}
+
+const channelName = fc.oneof(
+  fc.string({ maxLength: 20 }),
+  fc.string({ unit: fc.constantFrom('a', '*', ';', ':'), maxLength: 40 }),
+  fc.integer({ min: 250, max: 260 }).map((n) => 'c'.repeat(n)),
+  fc.constantFrom('', '*', 'room:*', 'a'.repeat(256), 'a'.repeat(257)),
+  fc.jsonValue(),
+);
+/** call-route frames that hand random channel names to subscribe, push, pushMatching and send. */
+const channelCall = fc
+  .record({
+    id: fc.string(),
+    op: fc.constantFrom(
+      'subscribe',
+      'unsubscribe',
+      'push',
+      'pushMatching',
+      'send',
+    ),
+    channels: fc.array(channelName, { maxLength: 5 }),
+  })
+  .map(({ id, op, channels }) => ({
+    data: JSON.stringify({
+      id,
+      action: 'call-route',
+      method: 'POST',
+      uri: '/channels',
+      input: { op, channels },
+    }) as string | Buffer,
+    binary: false,
+    channels: true,
+  }));
 
 const id = fc.oneof(
   fc.string(),
@@ -70,6 +139,7 @@ const request = fc.record(
 );
 /** Frames of every shape: requests, arbitrary JSON, arbitrary text, binary. */
 const frame = fc.oneof(
+  channelCall,
   request.map((r) => ({
     data: JSON.stringify(r) as string | Buffer,
     binary: false,
@@ -95,6 +165,7 @@ describe('fuzz: frame parser and dispatcher (fast-check, fixed seed)', () => {
     process.on('uncaughtException', onUnhandled);
     t = await startApp({ rateLimit: { messages: 1_000_000, interval: 1000 } }, [
       FuzzController,
+      ChannelFuzzController,
     ]);
     const page = await getPage(`${t.url}/page`);
     client = await connect(t.url, {
@@ -112,9 +183,20 @@ describe('fuzz: frame parser and dispatcher (fast-check, fixed seed)', () => {
 
   it('every frame gets exactly one reply or error frame; nothing crashes or leaks a rejection', async () => {
     await fc.assert(
-      fc.asyncProperty(frame, async ({ data, binary }) => {
-        client.sendRaw(data, binary);
+      fc.asyncProperty(frame, async (sent) => {
+        client.sendRaw(sent.data, sent.binary);
         const reply = await client.next(5000);
+        if ('channels' in sent) {
+          // Bad names are the route's 400 with a RealtimeError code, never a crash (500).
+          const payload = reply.payload as { status: number; body: unknown };
+          expect([200, 400]).toContain(payload.status);
+          if (payload.status === 400)
+            expect([
+              'invalid_channel',
+              'no_channels',
+              'too_many_channels',
+            ]).toContain((payload.body as { message: string }).message);
+        }
         expect(Object.keys(reply).sort()).toEqual(
           expect.arrayContaining(['id']),
         );

@@ -47,7 +47,7 @@ describe('message handlers (SPEC §3, §4)', () => {
   let view: { client: TestClient; id: string; key: string };
   beforeAll(async () => {
     t = await startApp(
-      { rateLimit: { messages: 10_000, interval: 1000 } },
+      { rateLimit: { messages: 10_000, interval: 1000 }, maxInFlight: 200 },
       [FixtureController, ApiController],
       [GreetingService, TokenGuard, ...HANDLERS],
     );
@@ -203,7 +203,7 @@ describe('message handlers (SPEC §3, §4)', () => {
     });
   });
 
-  it('200 concurrent in-flight requests on one connection each get their own reply', async () => {
+  it('200 concurrent in-flight requests on one connection (maxInFlight: 200) each get their own reply', async () => {
     const { client } = await openView(t);
     for (let n = 0; n < 200; n++)
       client.sendRaw(JSON.stringify({ id: `r${n}`, action: 'slow', n }));

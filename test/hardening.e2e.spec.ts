@@ -419,7 +419,12 @@ class SlowReplyHandler {
 describe('graceful shutdown', () => {
   it('200 clients get 1001 after in-flight replies finish; the registry holds nothing afterwards', async () => {
     @Module({
-      imports: [RealtimeModule.forRoot({ shutdownTimeout: 5000 })],
+      imports: [
+        RealtimeModule.forRoot({
+          shutdownTimeout: 5000,
+          maxConnectionsPerAddress: 1000,
+        }),
+      ],
       controllers: [FixtureController],
       providers: [SlowReplyHandler],
     })

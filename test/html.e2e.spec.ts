@@ -6,7 +6,7 @@ import { startApp, type TestApp } from './support/app';
 import { connect } from './support/ws-client';
 
 const ID = /^[A-Za-z0-9_-]{44}$/;
-const KEY = /^[A-Za-z0-9_-]{43}$/;
+const KEY = /^[A-Za-z0-9_-]{64}$/;
 const ATTRIBUTE = /data-socket-connection-id="([^"]*)"/g;
 const BODY_TAG = /<body\b[^>]*>/gi;
 const DEFAULT_MAX_AGE_SECONDS = 365 * 24 * 60 * 60;
@@ -218,7 +218,7 @@ describe('HTML injection with default options', () => {
     expect(cookie.attributes.has('secure')).toBe(false);
     // Exact shape of the line as well, so no stray attribute sneaks in.
     expect(res.setCookie[0]).toMatch(
-      /^realtime_key=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=\d+$/,
+      /^realtime_key=[A-Za-z0-9_-]{64}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=\d+$/,
     );
   });
 
@@ -412,7 +412,7 @@ describe('key cookie with custom options', () => {
   it('is named rk, SameSite=Strict, a session cookie (no Max-Age)', async () => {
     const res = await get(`${t.url}/render`);
     const cookie = keyCookie(res, 'rk');
-    expect(res.setCookie[0]).toMatch(/^rk=[A-Za-z0-9_-]{43}; /);
+    expect(res.setCookie[0]).toMatch(/^rk=[A-Za-z0-9_-]{64}; /);
     expect(cookie.attributes.get('samesite')).toBe('Strict');
     expect(cookie.attributes.has('max-age')).toBe(false);
     expect(cookie.attributes.has('expires')).toBe(false);

@@ -30,25 +30,33 @@ if (!redisAvailable()) {
 interface Instance {
   url: string;
   push(message: unknown, channels: string[]): Promise<void>;
+  /** The wildcard push: `*` in a pattern matches any run except `;`. */
+  pushMatching(message: unknown, patterns: string[]): Promise<void>;
 }
 
 function inProcess(t: TestApp): Instance {
   return {
     url: t.url,
     push: (message, channels) => t.realtime.push(message, channels),
+    pushMatching: (message, patterns) =>
+      t.realtime.pushMatching(message, patterns),
   };
+}
+
+async function postOk(url: string, body: unknown): Promise<void> {
+  const res = await postJson(url, body);
+  if (res.status !== 200)
+    throw new Error(
+      `POST ${url} failed: ${res.status} ${JSON.stringify(res.body)}`,
+    );
 }
 
 function viaHttp(p: InstanceProcess): Instance {
   return {
     url: p.url,
-    push: async (message, channels) => {
-      const res = await postJson(`${p.url}/push`, { message, channels });
-      if (res.status !== 200)
-        throw new Error(
-          `push via ${p.url} failed: ${res.status} ${JSON.stringify(res.body)}`,
-        );
-    },
+    push: (message, channels) => postOk(`${p.url}/push`, { message, channels }),
+    pushMatching: (message, patterns) =>
+      postOk(`${p.url}/push-matching`, { message, patterns }),
   };
 }
 
@@ -210,7 +218,7 @@ describe.skipIf(!redisAvailable())(
       const one = await view(A, '/room/w:1', A);
       const two = await view(C, '/room/w:2', B);
       const no = await view(A, '/room/w;3', B);
-      await C.push('star', ['room:w:*']);
+      await C.pushMatching('star', ['room:w:*']);
       await C.push('end', ['room:w;3']);
       expect(await one.client.next()).toEqual({
         channel: 'room:w:1',
@@ -245,7 +253,7 @@ describe.skipIf(!redisAvailable())(
         )
         .toBe(2);
       await C.push({ n: 1 }, ['jobs:server']);
-      await C.push({ n: 2 }, ['jobs:*']);
+      await C.pushMatching({ n: 2 }, ['jobs:*']);
       await expect
         .poll(() => [seenA, seenB], { timeout: 10_000 })
         .toEqual([
@@ -454,7 +462,7 @@ describe.skipIf(!redisAvailable())(
         const v1 = await view(inProcess(one), '/room/shared', inProcess(one));
         const v2 = await view(inProcess(two), '/room/shared', inProcess(two));
         await one.realtime.push('for app1', 'room:shared');
-        await one.realtime.push('wild app1', 'room:*');
+        await one.realtime.pushMatching('wild app1', 'room:*');
         await two.realtime.push('for app2', 'room:shared');
         expect(await v1.client.next()).toEqual({
           channel: 'room:shared',
@@ -709,7 +717,7 @@ describe.skipIf(!redisAvailable())(
       const digest = await digestOf(B, first.page);
       await a.realtime.sendTo(digest, 'only you', 'direct');
       await B.push('not you', ['cl:extra']);
-      await B.push('wild', ['room:cl1*']);
+      await B.pushMatching('wild', ['room:cl1*']);
       expect(await first.client.next()).toEqual({
         channel: 'direct',
         payload: 'only you',

@@ -39,6 +39,7 @@ function moduleOptions(config) {
     // lets a backlog build up in overload steps rather than closing slow consumers.
     rateLimit: { messages: 1_000_000, interval: 1_000, closeAfter: 1_000 },
     maxConnectionsPerClient: 100_000,
+    maxConnectionsPerAddress: 100_000,
     maxConnections: 100_000,
     maxBufferedBytes: 64 * 1024 * 1024,
   };

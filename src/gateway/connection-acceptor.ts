@@ -1,9 +1,13 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { MessageDispatcher } from '../handlers/message-dispatcher';
+import { platformTrust } from '../http/platform-trust';
 import { RealtimeSocket } from '../http/realtime-socket';
 import { SocketResolver } from '../http/socket-resolver';
+import { clientAddress } from '../identity/client-address';
 import { isOriginAllowed } from '../identity/origin';
 import { RealtimeIdentity } from '../identity/realtime-identity';
 import { kHandshake, REALTIME_OPTIONS } from '../realtime.constants';
@@ -12,11 +16,16 @@ import { RealtimeService } from '../realtime.service';
 import { RealtimeStatsCounter } from '../realtime-stats.counter';
 import { ConnectionHub } from './connection-hub';
 import { ConnectionLimits } from './connection-limits';
-import { type LocalView, RealtimeConnection } from './realtime-connection';
+import { Heartbeat } from './heartbeat';
+import {
+  type ConnectionPlace,
+  type LocalView,
+  RealtimeConnection,
+} from './realtime-connection';
 import { socketListeners } from './socket-listeners';
 
 interface Handshake {
-  clientKey: string;
+  place: ConnectionPlace;
   /** Null for an inert connection. */
   valid: { connectionId: string; view: LocalView } | null;
   connected: boolean;
@@ -55,12 +64,21 @@ export class ConnectionAcceptor {
     private readonly dispatcher: MessageDispatcher,
     private readonly realtime: RealtimeService,
     private readonly stats: RealtimeStatsCounter,
+    heartbeat: Heartbeat,
+    @Optional() private readonly adapterHost?: HttpAdapterHost,
   ) {
     this.limits = new ConnectionLimits(
       options.maxConnections,
+      options.maxConnectionsPerAddress,
       options.maxConnectionsPerClient,
     );
-    this.listeners = socketListeners(dispatcher, hub, this.limits, stats);
+    this.listeners = socketListeners(
+      dispatcher,
+      hub,
+      heartbeat,
+      this.limits,
+      stats,
+    );
   }
 
   /** Whether RealtimeWsAdapter bound the gateway's server to this acceptor. */
@@ -73,6 +91,8 @@ export class ConnectionAcceptor {
     return {
       maxPayload: this.options.maxPayload,
       perMessageDeflate: false,
+      // Pings are answered by the connection's listener (rate limit, backlog check).
+      autoPong: false,
       verifyClient: (
         info: { req: IncomingMessage },
         callback: VerifyCallback,
@@ -104,7 +124,8 @@ export class ConnectionAcceptor {
   }
 
   private verify(req: UpgradeRequest, callback: VerifyCallback): void {
-    const from = `from ${req.socket.remoteAddress ?? '?'}`;
+    const address = clientAddress(req, platformTrust(this.adapterHost)) ?? '';
+    const from = `from ${address || '?'}`;
     if (!this.accepting)
       return this.refuse(callback, 503, 'shutting_down', from);
     if (!isOriginAllowed(req, this.options)) {
@@ -115,7 +136,7 @@ export class ConnectionAcceptor {
         `origin ${JSON.stringify(String(req.headers.origin).slice(0, 200))} ${from}`,
       );
     }
-    const { key, connectionId } = this.resolver.presented(req);
+    const { key, connectionId } = this.resolver.presented(req, true);
     const valid =
       !!key && !!connectionId && this.identity.isIssued(connectionId, key);
     if (!valid && this.options.onInvalidConnection === 'reject') {
@@ -126,40 +147,46 @@ export class ConnectionAcceptor {
         `connection id not issued for its key ${from}`,
       );
     }
-    // Per key when the client has one, else per address (keys are base64url, addresses never
-    // are, so the two cannot collide); the key itself is never logged.
-    const clientKey = key ?? req.socket.remoteAddress ?? '';
-    const reserved = this.limits.reserve(clientKey);
+    // Per address whatever the keys, and per issued key; the key itself is never logged.
+    const place: ConnectionPlace = { address, key };
+    const reserved = this.limits.reserve(address, key);
     if (reserved !== 'ok') {
-      return reserved === 'global_cap'
-        ? this.refuse(
-            callback,
-            503,
-            'global_cap',
-            `maxConnections (${this.options.maxConnections}) reached`,
-          )
-        : this.refuse(
-            callback,
-            429,
-            'client_cap',
-            `maxConnectionsPerClient (${this.options.maxConnectionsPerClient}) reached ${from}`,
-          );
+      const [status, option, limit] =
+        reserved === 'global_cap'
+          ? [503, 'maxConnections', this.options.maxConnections]
+          : reserved === 'address_cap'
+            ? [
+                429,
+                'maxConnectionsPerAddress',
+                this.options.maxConnectionsPerAddress,
+              ]
+            : [
+                429,
+                'maxConnectionsPerClient',
+                this.options.maxConnectionsPerClient,
+              ];
+      return this.refuse(
+        callback,
+        status,
+        reserved,
+        `${option} (${limit}) reached ${from}`,
+      );
     }
     if (!valid)
       return this.complete(
         req,
-        { clientKey, valid: null, connected: false },
+        { place, valid: null, connected: false },
         callback,
       );
     this.hub.open(this.identity.digest(key, connectionId)).then(
       (view) =>
         this.complete(
           req,
-          { clientKey, valid: { connectionId, view }, connected: false },
+          { place, valid: { connectionId, view }, connected: false },
           callback,
         ),
       (error: unknown) => {
-        this.limits.release(clientKey);
+        this.limits.release(address, key);
         this.refuse(
           callback,
           503,
@@ -184,7 +211,7 @@ export class ConnectionAcceptor {
     } finally {
       if (!handshake.connected) {
         // The client went away before the upgrade completed.
-        this.limits.release(handshake.clientKey);
+        this.limits.release(handshake.place.address, handshake.place.key);
         if (handshake.valid) this.hub.abandon(handshake.valid.view);
       }
     }
@@ -212,9 +239,11 @@ export class ConnectionAcceptor {
       method: req.method ?? 'GET',
       url: req.url ?? '/',
       headers: req.headers,
+      ip: handshake.place.address || undefined,
       socket: {
         remoteAddress: req.socket.remoteAddress,
         remotePort: req.socket.remotePort,
+        encrypted: (req.socket as TLSSocket).encrypted === true,
       },
     };
     const connection = new RealtimeConnection(
@@ -223,15 +252,16 @@ export class ConnectionAcceptor {
       valid?.connectionId ?? null,
       valid?.view ?? null,
       socket,
-      handshake.clientKey,
+      handshake.place,
       this.options.rateLimit.messages,
     );
     this.hub.add(connection);
     this.logger.debug(
-      `Socket connected${valid ? ` (${valid.connectionId})` : ' (inert)'} from ${request.socket.remoteAddress ?? '?'}`,
+      `Socket connected${valid ? ` (${valid.connectionId})` : ' (inert)'} from ${request.ip ?? '?'}`,
     );
     // One listener of each kind for every socket (no closures per connection).
     ws.on('message', this.listeners.message);
+    ws.on('ping', this.listeners.ping);
     ws.on('pong', this.listeners.pong);
     ws.on('error', this.listeners.error);
     ws.once('close', this.listeners.close);

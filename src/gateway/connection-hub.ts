@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Subject, type Subscription } from 'rxjs';
-import { isWildcard, wildcardPattern } from '../channels';
+import { ChannelPattern } from '../channels';
 import type { RealtimeEvent } from '../interfaces/realtime-event';
 import {
   REALTIME_INSTANCE_ID,
@@ -153,8 +153,14 @@ export class ConnectionHub {
 
   private onRegistryEvent(event: RegistryEvent): void {
     switch (event.type) {
-      case 'push':
-        this.deliver(event.channel, event.json);
+      case 'push': {
+        const connections = this.index.get(event.channel);
+        if (connections !== undefined)
+          this.write(connections, pushFrame(event.channel, event.json));
+        break;
+      }
+      case 'pushMatching':
+        this.deliverMatching(event.pattern, event.json);
         break;
       case 'direct': {
         const view = this.views.get(event.digest);
@@ -186,17 +192,11 @@ export class ConnectionHub {
     }
   }
 
-  /** Fan-out: one frame per matching channel, the same buffer written to each connection. */
-  private deliver(channel: string, json: string): void {
-    if (!isWildcard(channel)) {
-      const connections = this.index.get(channel);
-      if (connections !== undefined)
-        this.write(connections, pushFrame(channel, json));
-      return;
-    }
-    const pattern = wildcardPattern(channel);
+  /** Wildcard fan-out: one frame per matching local channel, carrying the subscribed name. */
+  private deliverMatching(source: string, json: string): void {
+    const pattern = new ChannelPattern(source);
     for (const [name, connections] of this.index) {
-      if (pattern.test(name)) this.write(connections, pushFrame(name, json));
+      if (pattern.matches(name)) this.write(connections, pushFrame(name, json));
     }
   }
 

@@ -16,16 +16,28 @@ export class LocalView {
   constructor(readonly digest: string) {}
 }
 
+/** What a connection counts against (SPEC §7 caps). */
+export interface ConnectionPlace {
+  /** The client address (the platform's trust-proxy setting applied). */
+  readonly address: string;
+  /** The issued socket key, when the client presented one. */
+  readonly key: string | undefined;
+}
+
 /** One accepted WebSocket. `view` is null for an inert connection (SPEC §5). */
 export class RealtimeConnection {
   /** Replies still streaming from Observable handlers; cancelled when the socket closes (made on first use). */
   streams: Set<Subscription> | undefined;
   private handlerContext: RealtimeContext | undefined;
+  /** Aborted when the socket closes (made on first use, for call-route and handlers). */
+  private closing: AbortController | undefined;
   /** Rate limit bucket (SPEC §7): tokens left, when last refilled, refusals in a row. */
   tokens: number;
   refilledAt = Date.now();
   strikes = 0;
-  /** Heartbeat: a pong arrived since the last ping. */
+  /** Requests whose handler has not settled (SPEC §7 maxInFlight). */
+  inFlight = 0;
+  /** Heartbeat: it answered the server's last ping. */
   alive = true;
   /** Why the server closed it (for stats); unset when the client closed. */
   closeReason: string | undefined;
@@ -37,8 +49,8 @@ export class RealtimeConnection {
     readonly view: LocalView | null,
     /** The socket context handlers see; null for inert connections. */
     readonly socket: RealtimeSocket | null,
-    /** Counts against maxConnectionsPerClient under this key. */
-    readonly clientKey: string,
+    /** Counted against maxConnectionsPerAddress / maxConnectionsPerClient. */
+    readonly place: ConnectionPlace,
     rateLimitMessages: number,
   ) {
     this.tokens = rateLimitMessages;
@@ -51,12 +63,25 @@ export class RealtimeConnection {
   get context(): RealtimeContext | undefined {
     if (this.handlerContext || !this.socket || !this.view)
       return this.handlerContext;
-    return (this.handlerContext = {
+    const context = {
       socket: this.socket,
       connectionId: this.socket.connectionId,
       digest: this.view.digest,
       request: this.request,
+    } as RealtimeContext;
+    // Made on first read: most connections never need one.
+    Object.defineProperty(context, 'signal', {
+      enumerable: true,
+      get: () => this.closedSignal,
     });
+    return (this.handlerContext = context);
+  }
+
+  /** Aborted once the socket closed. */
+  get closedSignal(): AbortSignal {
+    this.closing ??= new AbortController();
+    if (this.ws.readyState === 3 /* CLOSED */) this.closing.abort();
+    return this.closing.signal;
   }
 
   get inert(): boolean {
@@ -75,10 +100,12 @@ export class RealtimeConnection {
     this.ws.terminate();
   }
 
-  /** Stops streaming replies of this connection. */
-  endStreams(): void {
-    if (!this.streams) return;
-    for (const subscription of this.streams) subscription.unsubscribe();
-    this.streams = undefined;
+  /** The socket closed: stop streaming replies and abort what still runs for it. */
+  closed(): void {
+    if (this.streams) {
+      for (const subscription of this.streams) subscription.unsubscribe();
+      this.streams = undefined;
+    }
+    this.closing?.abort();
   }
 }

@@ -34,7 +34,6 @@ export class RealtimeLifecycle
   implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown
 {
   private readonly logger = new Logger('Realtime');
-  private readonly heartbeat: Heartbeat;
 
   constructor(
     @Inject(REALTIME_OPTIONS) private readonly options: ResolvedRealtimeOptions,
@@ -42,9 +41,8 @@ export class RealtimeLifecycle
     private readonly acceptor: ConnectionAcceptor,
     private readonly hub: ConnectionHub,
     private readonly dispatcher: MessageDispatcher,
-  ) {
-    this.heartbeat = new Heartbeat(hub, options.heartbeatInterval);
-  }
+    private readonly heartbeat: Heartbeat,
+  ) {}
 
   onModuleInit(): void {
     if (this.options.secretGenerated) this.logger.warn(DEV_SECRET_WARNING);

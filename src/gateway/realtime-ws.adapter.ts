@@ -32,8 +32,24 @@ export class RealtimeWsAdapter extends WsAdapter {
     const server = super.create(port, {
       ...gatewayOptions,
       ...acceptor.serverOptions(),
+      [REALTIME_GATEWAY_MARKER]: true,
     } as never);
     acceptor.bind(server);
+    return server;
+  }
+
+  /**
+   * WsAdapter logs every socket error at `error` with a stack; on our sockets those are
+   * client-triggered protocol errors (bad frames, bad UTF-8, oversize), which the
+   * acceptor logs once at `warn` (SPEC §5): a client must not be able to flood the logs.
+   */
+  override bindErrorHandler(server: {
+    options?: Record<string, unknown>;
+    on(event: 'error', listener: (error: Error) => void): unknown;
+  }): unknown {
+    if (!server.options?.[REALTIME_GATEWAY_MARKER])
+      return super.bindErrorHandler(server);
+    server.on('error', (error) => this.logger.error(error));
     return server;
   }
 

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { RawData, WebSocket } from 'ws';
 import type { MessageDispatcher } from '../handlers/message-dispatcher';
 import { kConnection } from '../realtime.constants';
@@ -5,6 +6,7 @@ import type { RealtimeStatsCounter } from '../realtime-stats.counter';
 import { closeReasonOf, wsErrorReason } from './close-reasons';
 import type { ConnectionHub } from './connection-hub';
 import type { ConnectionLimits } from './connection-limits';
+import type { Heartbeat } from './heartbeat';
 import type { RealtimeConnection } from './realtime-connection';
 
 function connectionOf(ws: WebSocket): RealtimeConnection {
@@ -18,25 +20,39 @@ function connectionOf(ws: WebSocket): RealtimeConnection {
 export function socketListeners(
   dispatcher: MessageDispatcher,
   hub: ConnectionHub,
+  heartbeat: Heartbeat,
   limits: ConnectionLimits,
   stats: RealtimeStatsCounter,
 ) {
+  const logger = new Logger('Realtime');
   return {
     message(this: WebSocket, data: RawData, isBinary: boolean): void {
       dispatcher.dispatch(connectionOf(this), data, isBinary);
     },
-    pong(this: WebSocket): void {
-      connectionOf(this).alive = true;
+    /** Pings are answered by us, not by ws: they are charged to rateLimit and the pong to the backlog (SPEC §7). */
+    ping(this: WebSocket, data: Buffer): void {
+      dispatcher.ping(connectionOf(this), data);
     },
-    /** ws closes by itself on protocol errors (1009 too big, 1007 bad UTF-8): name them for stats. */
+    pong(this: WebSocket, data: Buffer): void {
+      heartbeat.pong(connectionOf(this), data);
+    },
+    /**
+     * ws closes by itself on protocol errors (1009 too big, 1007 bad UTF-8, bad frames).
+     * The client caused it: one warning, no stack (SPEC §5), and the reason for stats.
+     */
     error(this: WebSocket, error: Error & { code?: string }): void {
-      connectionOf(this).closeReason ??= wsErrorReason(error.code);
+      const connection = connectionOf(this);
+      const reason = wsErrorReason(error.code);
+      connection.closeReason ??= reason;
+      logger.warn(
+        `Closed a socket on a client protocol error (${reason}: ${error.message})${connection.connectionId ? ` (${connection.connectionId})` : ''} from ${connection.request.ip ?? '?'}`,
+      );
     },
     close(this: WebSocket, code: number): void {
       const connection = connectionOf(this);
-      connection.endStreams();
+      connection.closed();
       hub.remove(connection);
-      limits.release(connection.clientKey);
+      limits.release(connection.place.address, connection.place.key);
       stats.closed(connection.closeReason ?? closeReasonOf(code));
     },
   };

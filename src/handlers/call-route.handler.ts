@@ -1,8 +1,12 @@
+import { GatewayTimeoutException, Inject } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { inject, type InjectOptions } from 'light-my-request';
 import type { IncomingHttpHeaders } from 'node:http';
 import { RealtimeError } from '../exceptions/realtime.error';
 import { CALL_HEADER, SocketCalls } from '../http/socket-calls';
+import { REALTIME_OPTIONS } from '../realtime.constants';
+import { CALL_ROUTE_TIMEOUT } from '../realtime.messages';
+import type { ResolvedRealtimeOptions } from '../realtime.options';
 import type {
   RealtimeContext,
   RealtimeMessage,
@@ -34,13 +38,21 @@ const DROPPED_RESPONSE_HEADERS = new Set([
   'keep-alive',
   'transfer-encoding',
 ]);
+// The proxy headers go through as sent: the app's own trust-proxy setting decides what
+// req.ip, req.ips, req.protocol and req.host make of them, exactly as for HTTP (SPEC §5).
 const FORWARDED_HEADERS = [
   'cookie',
   'authorization',
   'host',
   'user-agent',
   'accept-language',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
 ] as const;
+
+const TIMED_OUT = Symbol('callRouteTimeout');
+const CLOSED = new RealtimeError('handler_error', 'the connection closed');
 
 function badRequest(message: string): RealtimeError {
   return new RealtimeError('bad_request', message);
@@ -125,15 +137,22 @@ function keepOwnMethods(target: object): void {
 /**
  * `{"action":"call-route","method","uri","input"}`: calls the app's own HTTP route in
  * process through the whole Express/Nest pipeline (middleware, guards, pipes,
- * interceptors, filters), as the connection's client: its cookies and Authorization
- * are forwarded and `@Socket()` in the route is this very connection.
+ * interceptors, filters), as the connection's client: its cookies, Authorization and
+ * proxy headers are forwarded, the request comes from the client's own address (over
+ * TLS when the socket was), and `@Socket()` in the route is this very connection. The
+ * call is aborted after `callRouteTimeout` (504) or when the socket closes.
  */
 @BundledHandler('call-route')
 export class CallRouteHandler implements RealtimeMessageHandler {
+  private readonly timeout: number;
+
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly calls: SocketCalls,
-  ) {}
+    @Inject(REALTIME_OPTIONS) options: ResolvedRealtimeOptions,
+  ) {
+    this.timeout = options.callRouteTimeout;
+  }
 
   async handle(
     message: RealtimeMessage,
@@ -153,19 +172,40 @@ export class CallRouteHandler implements RealtimeMessageHandler {
       (options.headers as Record<string, string>)['content-type'] =
         'application/json';
     }
-    options.remoteAddress = context.request.socket?.remoteAddress;
+    options.remoteAddress = context.request.socket.remoteAddress;
+    const encrypted = context.request.socket.encrypted;
     const callId = this.calls.open(context.socket);
     (options.headers as Record<string, string>)[CALL_HEADER] = callId;
+    const abort = new AbortController();
+    options.signal = abort.signal;
+    const timer = setTimeout(() => abort.abort(TIMED_OUT), this.timeout);
+    const onClose = () => abort.abort(CLOSED);
+    context.signal.addEventListener('abort', onClose, { once: true });
     try {
       const app = this.adapterHost.httpAdapter.getInstance() as (
         req: object,
         res: object,
       ) => void;
-      const response = await inject((req, res) => {
-        keepOwnMethods(req);
-        keepOwnMethods(res);
-        app(req, res);
-      }, options);
+      const aborted = new Promise<never>((_, reject) =>
+        abort.signal.addEventListener('abort', () =>
+          reject(
+            abort.signal.reason === TIMED_OUT
+              ? new GatewayTimeoutException(CALL_ROUTE_TIMEOUT(this.timeout))
+              : abort.signal.reason,
+          ),
+        ),
+      );
+      const response = await Promise.race([
+        inject((req, res) => {
+          keepOwnMethods(req);
+          keepOwnMethods(res);
+          if (encrypted)
+            (req as { socket: { encrypted?: boolean } }).socket.encrypted =
+              true;
+          app(req, res);
+        }, options),
+        aborted,
+      ]);
       const headers: Record<string, string | string[]> = {};
       for (const [name, value] of Object.entries(response.headers)) {
         if (value !== undefined && !DROPPED_RESPONSE_HEADERS.has(name))
@@ -180,6 +220,8 @@ export class CallRouteHandler implements RealtimeMessageHandler {
         ),
       };
     } finally {
+      clearTimeout(timer);
+      context.signal.removeEventListener('abort', onClose);
       this.calls.close(callId);
     }
   }

@@ -20,6 +20,7 @@ import {
   FRAME_NOT_JSON,
   FRAME_NOT_OBJECT,
   RATE_LIMITED,
+  TOO_MANY_IN_FLIGHT,
   UNAUTHORIZED,
   UNKNOWN_ACTION,
 } from '../realtime.messages';
@@ -81,6 +82,20 @@ export class MessageDispatcher implements OnModuleInit {
     this.digestGuard = await this.moduleRef.create(guard);
   }
 
+  /**
+   * A WebSocket ping from the client: charged to its rateLimit like a request (a ping
+   * over budget has no id, so it gets no error frame but counts toward closeAfter), then
+   * answered, with the backlog checked (SPEC §7).
+   */
+  ping(connection: RealtimeConnection, data: Buffer): void {
+    if (!this.rateLimiter.take(connection, Date.now()))
+      return this.refused(connection);
+    const ws = connection.ws;
+    if (ws.readyState !== OPEN) return;
+    ws.pong(data);
+    this.hub.checkBackpressure(connection);
+  }
+
   dispatch(
     connection: RealtimeConnection,
     data: RawData,
@@ -114,20 +129,29 @@ export class MessageDispatcher implements OnModuleInit {
     }
     if (typeof action !== 'string' || action.length === 0)
       return this.fail(connection, id, 'bad_request', FRAME_BAD_ACTION);
-    void this.run(
-      connection,
-      message as RealtimeMessage,
-      this.handlers.get(action),
-    );
+    const entry = this.handlers.get(action);
+    // SPEC §7 maxInFlight: requests whose handler has not settled; the bundled ping is free.
+    const counted = !(entry?.bundled && action === 'ping');
+    if (counted) {
+      if (connection.inFlight >= this.options.maxInFlight) {
+        connection.strikes++;
+        this.fail(connection, id, 'rate_limited', TOO_MANY_IN_FLIGHT);
+        return this.refused(connection);
+      }
+      connection.inFlight++;
+    }
+    void this.run(connection, message as RealtimeMessage, entry, counted);
   }
 
   private async run(
     connection: RealtimeConnection,
     message: RealtimeMessage,
     entry: HandlerEntry | undefined,
+    counted: boolean,
   ): Promise<void> {
     const id = message.id;
     this.inFlight++;
+    let streaming = false;
     try {
       const args: HandlerArgs = [connection.ws, message, connection.context];
       const host = new ExecutionContextHost(
@@ -146,12 +170,14 @@ export class MessageDispatcher implements OnModuleInit {
           UNKNOWN_ACTION(message.action),
         );
       const result = await entry.invoke(args);
-      if (isObservable(result)) this.stream(connection, id, entry, result);
+      if (isObservable(result))
+        streaming = this.stream(connection, id, entry, result, counted);
       else this.write(connection, replyFrame(id, result));
     } catch (error) {
       this.failWith(connection, id, entry, error);
     } finally {
       this.inFlight--;
+      if (counted && !streaming) connection.inFlight--;
     }
   }
 
@@ -167,6 +193,11 @@ export class MessageDispatcher implements OnModuleInit {
       'rate_limited',
       RATE_LIMITED,
     );
+    this.refused(connection);
+  }
+
+  /** A refusal was counted as a strike: the closeAfter-th closes the socket with 1008. */
+  private refused(connection: RealtimeConnection): void {
     if (
       connection.strikes >= this.rateLimiter.closeAfter &&
       connection.closeReason === undefined
@@ -178,14 +209,19 @@ export class MessageDispatcher implements OnModuleInit {
     }
   }
 
+  /** Writes one reply per emission; true while the stream still runs after subscribing. */
   private stream(
     connection: RealtimeConnection,
     id: RequestId,
     entry: HandlerEntry,
     result: Observable<unknown>,
-  ): void {
-    const holder: { subscription?: Subscription } = {};
+    counted: boolean,
+  ): boolean {
+    const holder: { subscription?: Subscription; ended?: boolean } = {};
     const end = () => {
+      if (holder.ended) return;
+      holder.ended = true;
+      if (counted && holder.subscription) connection.inFlight--;
       if (holder.subscription) connection.streams?.delete(holder.subscription);
     };
     holder.subscription = result.subscribe({
@@ -197,8 +233,9 @@ export class MessageDispatcher implements OnModuleInit {
       complete: end,
     });
     // A stream still running ends with its connection.
-    if (!holder.subscription.closed)
-      (connection.streams ??= new Set()).add(holder.subscription);
+    if (holder.subscription.closed) return false;
+    (connection.streams ??= new Set()).add(holder.subscription);
+    return true;
   }
 
   private failWith(

@@ -28,6 +28,8 @@ export type HandlerArgs = [
 export interface HandlerEntry {
   action: string;
   className: string;
+  /** One of the handlers that ship with the package. */
+  bundled: boolean;
   metatype: Type<RealtimeMessageHandler>;
   /** Runs the handler through the app's guards, interceptors and pipes; resolves to its raw result. */
   invoke(args: HandlerArgs): Promise<unknown>;
@@ -126,6 +128,7 @@ export class MessageHandlerExplorer {
     return {
       action,
       className: metatype.name,
+      bundled: true,
       metatype,
       invoke: async (args) =>
         instance.handle(args[1] as never, args[2] as RealtimeContext),
@@ -158,6 +161,7 @@ export class MessageHandlerExplorer {
       return {
         action,
         className: metatype.name,
+        bundled: false,
         metatype,
         invoke: (args) => invoke(...args),
       };
@@ -165,6 +169,7 @@ export class MessageHandlerExplorer {
     return {
       action,
       className: metatype.name,
+      bundled: false,
       metatype,
       invoke: async (args) => {
         const contextId = ContextIdFactory.create();

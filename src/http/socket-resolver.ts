@@ -53,12 +53,22 @@ function bodyParam(req: RealtimeRequest, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/** A cross-site request that changes state (a form posted from another site). */
+function isCrossSiteUnsafe(req: IncomingMessage): boolean {
+  return (
+    req.headers['sec-fetch-site'] === 'cross-site' &&
+    req.method !== 'GET' &&
+    req.method !== 'HEAD'
+  );
+}
+
 /**
  * Resolves the socket context of a request (SPEC §5): the key from the cookie (set when
- * missing) or `X-Socket-Key` / `socket_key`; the id from `X-Socket-Connection-Id`, then
- * `socket_connection_id` (query, then body), else a fresh id. A presented id that was
- * not issued for this key is ignored and a fresh one issued: subscribing under it could
- * never reach a connection.
+ * missing) or `X-Socket-Key` (and `socket_key` on the upgrade request only); the id
+ * from `X-Socket-Connection-Id`, then `socket_connection_id` (query, then body), else a
+ * fresh id. Only keys the server issued count: anything else is no key. A presented id
+ * that was not issued for this key is ignored and a fresh one issued: subscribing under
+ * it could never reach a connection.
  */
 @Injectable()
 export class SocketResolver {
@@ -67,21 +77,24 @@ export class SocketResolver {
     private readonly identity: RealtimeIdentity,
   ) {}
 
-  /** Reads what a request presents, without creating anything. */
-  presented(req: RealtimeRequest): PresentedIdentity {
-    const cookieKey = readCookie(req.headers.cookie, this.options.cookie.name);
-    const key = this.identity.isSocketKey(cookieKey)
-      ? cookieKey
-      : (first(req.headers[SOCKET_KEY_HEADER]) ??
-        queryParam(req, SOCKET_KEY_PARAM));
+  /**
+   * Reads what a request presents, without creating anything. `socket_key` in the query
+   * counts only on the upgrade request: on a page a link could plant an attacker's key
+   * (subscription fixation).
+   */
+  presented(req: RealtimeRequest, upgrade = false): PresentedIdentity {
+    const identity = this.identity;
+    const candidates = [
+      readCookie(req.headers.cookie, this.options.cookie.name),
+      first(req.headers[SOCKET_KEY_HEADER]),
+      upgrade ? queryParam(req, SOCKET_KEY_PARAM) : undefined,
+    ];
+    const key = candidates.find((value) => identity.isSocketKey(value));
     const connectionId =
       first(req.headers[CONNECTION_ID_HEADER]) ??
       queryParam(req, CONNECTION_ID_PARAM) ??
       bodyParam(req, CONNECTION_ID_PARAM);
-    return {
-      key: this.identity.isSocketKey(key) ? key : undefined,
-      connectionId,
-    };
+    return { key, connectionId };
   }
 
   resolve(req: RealtimeRequest, backend: SocketBackend): RealtimeSocket {
@@ -91,7 +104,8 @@ export class SocketResolver {
     let key = presented.key;
     if (!key) {
       key = this.identity.newSocketKey();
-      this.setKeyCookie(req, key);
+      // A cross-site form must not replace the victim's key (its tab would go inert).
+      if (!isCrossSiteUnsafe(req)) this.setKeyCookie(req, key);
     }
     const id = this.identity.isIssued(presented.connectionId, key)
       ? (presented.connectionId as string)

@@ -18,9 +18,13 @@ export interface RealtimeUpgradeRequest {
   readonly method: string;
   readonly url: string;
   readonly headers: IncomingHttpHeaders;
+  /** The client's address as `req.ip` would give it: the HTTP platform's trust-proxy setting applied. */
+  readonly ip: string | undefined;
   readonly socket: {
     readonly remoteAddress: string | undefined;
     readonly remotePort: number | undefined;
+    /** Whether the connection itself is TLS (not what a proxy says). */
+    readonly encrypted: boolean;
   };
 }
 
@@ -32,6 +36,8 @@ export interface RealtimeContext {
   digest: string;
   /** The upgrade request: headers, cookies, URL, remote address. */
   request: RealtimeUpgradeRequest;
+  /** Aborted when the connection closes: pass it to work that should stop with it. */
+  readonly signal: AbortSignal;
 }
 
 /** Implemented by classes decorated with `@MessageHandler(action)`. */

@@ -1,4 +1,6 @@
 import { Subject } from 'rxjs';
+import { RealtimeError } from '../exceptions/realtime.error';
+import { TOO_MANY_CHANNELS } from '../realtime.messages';
 import type { RealtimeRegistry, RegistryEvent } from './realtime-registry';
 
 interface ViewState {
@@ -21,27 +23,28 @@ export class MemoryRegistry implements RealtimeRegistry {
   private readonly views = new Map<string, ViewState>();
 
   constructor(
-    private readonly ttl: { pendingTtl: number; reconnectGrace: number },
+    private readonly options: {
+      pendingTtl: number;
+      reconnectGrace: number;
+      maxChannelsPerView: number;
+    },
   ) {}
 
   async subscribe(digest: string, channels: readonly string[]): Promise<void> {
-    let view = this.views.get(digest);
-    if (!view) {
-      view = { channels: new Set(), live: 0 };
-      this.views.set(digest, view);
-    }
-    const added: string[] = [];
-    for (const channel of channels) {
-      if (!view.channels.has(channel)) {
-        view.channels.add(channel);
-        added.push(channel);
-      }
-    }
+    const view = this.views.get(digest) ?? { channels: new Set(), live: 0 };
+    const added = new Set<string>();
+    for (const channel of channels)
+      if (!view.channels.has(channel)) added.add(channel);
+    const max = this.options.maxChannelsPerView;
+    if (view.channels.size + added.size > max)
+      throw new RealtimeError('too_many_channels', TOO_MANY_CHANNELS(max));
+    this.views.set(digest, view);
+    for (const channel of added) view.channels.add(channel);
     if (view.live > 0) {
-      if (added.length > 0)
-        this.subject.next({ type: 'subscribe', digest, channels: added });
+      if (added.size > 0)
+        this.subject.next({ type: 'subscribe', digest, channels: [...added] });
     } else {
-      this.expireAfter(digest, view, this.ttl.pendingTtl);
+      this.expireAfter(digest, view, this.options.pendingTtl);
     }
   }
 
@@ -62,6 +65,14 @@ export class MemoryRegistry implements RealtimeRegistry {
   async publish(channels: readonly string[], json: string): Promise<void> {
     for (let i = 0; i < channels.length; i++)
       this.subject.next({ type: 'push', channel: channels[i], json });
+  }
+
+  async publishMatching(
+    patterns: readonly string[],
+    json: string,
+  ): Promise<void> {
+    for (let i = 0; i < patterns.length; i++)
+      this.subject.next({ type: 'pushMatching', pattern: patterns[i], json });
   }
 
   async sendTo(digest: string, channel: string, json: string): Promise<void> {
@@ -88,7 +99,7 @@ export class MemoryRegistry implements RealtimeRegistry {
     view.live--;
     if (view.live > 0) return;
     if (view.channels.size === 0) this.views.delete(digest);
-    else this.expireAfter(digest, view, this.ttl.reconnectGrace);
+    else this.expireAfter(digest, view, this.options.reconnectGrace);
   }
 
   isReady(): boolean {

@@ -8,8 +8,14 @@ import type { Observable } from 'rxjs';
  * without parsing it again.
  */
 export type RegistryEvent =
-  /** A push to `channel` (which may contain `*`), for the connections of this instance. */
+  /** A push to `channel`, for the connections of this instance. */
   | { readonly type: 'push'; readonly channel: string; readonly json: string }
+  /** A `pushMatching` push: every local channel `pattern` matches gets it. */
+  | {
+      readonly type: 'pushMatching';
+      readonly pattern: string;
+      readonly json: string;
+    }
   /** A targeted push to the connections of one client view. */
   | {
       readonly type: 'direct';
@@ -40,10 +46,13 @@ export interface RealtimeRegistry {
   readonly events$: Observable<RegistryEvent>;
   /** Whether it can accept changes and pushes right now. */
   isReady(): boolean;
+  /** Adds channels; rejects with `too_many_channels` (applying nothing) past maxChannelsPerView. */
   subscribe(digest: string, channels: readonly string[]): Promise<void>;
   unsubscribe(digest: string, channels: readonly string[]): Promise<void>;
   /** Delivers `json` on every channel; resolves once the registry accepted it. */
   publish(channels: readonly string[], json: string): Promise<void>;
+  /** Delivers `json` to every subscribed channel a pattern matches, on every instance. */
+  publishMatching(patterns: readonly string[], json: string): Promise<void>;
   sendTo(digest: string, channel: string, json: string): Promise<void>;
   /**
    * A connection of `digest` is opening on this instance: stop its expiry, emit its

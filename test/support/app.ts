@@ -1,4 +1,9 @@
-import { Module, type Provider, type Type } from '@nestjs/common';
+import {
+  Module,
+  type LoggerService,
+  type Provider,
+  type Type,
+} from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { readFile } from 'node:fs';
@@ -43,6 +48,7 @@ export async function startApp(
   options: RealtimeModuleOptions = {},
   controllers: Type[] = [FixtureController],
   providers: Provider[] = [],
+  boot: { logger?: LoggerService } = {},
 ): Promise<TestApp> {
   @Module({
     imports: [RealtimeModule.forRoot(options)],
@@ -55,7 +61,7 @@ export async function startApp(
     imports: [FixtureAppModule],
   }).compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({
-    logger: false,
+    logger: boot.logger ?? false,
   });
   app.useWebSocketAdapter(new RealtimeWsAdapter(app));
   app.engine('html', renderTemplate);

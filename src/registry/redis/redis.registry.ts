@@ -1,6 +1,5 @@
 import type { Logger } from '@nestjs/common';
 import { Subject } from 'rxjs';
-import { isWildcard } from '../../channels';
 import { RealtimeError } from '../../exceptions/realtime.error';
 import type { RealtimeRegistry, RegistryEvent } from '../realtime-registry';
 import { PendingAcks } from './pending-acks';
@@ -164,6 +163,20 @@ export class RedisRegistry implements RealtimeRegistry {
     return Promise.all(sent).then(toVoid, toUnavailable);
   }
 
+  publishMatching(patterns: readonly string[], json: string): Promise<void> {
+    if (this.clients.command.status !== 'ready')
+      return this.whenReady().then(() => this.publishMatching(patterns, json));
+    const sent: Array<Promise<number>> = [];
+    for (let i = 0; i < patterns.length; i++)
+      sent.push(
+        this.clients.pubsub.publish(
+          this.names.wildcard,
+          pack(patterns[i], json),
+        ),
+      );
+    return Promise.all(sent).then(toVoid, toUnavailable);
+  }
+
   async sendTo(digest: string, channel: string, json: string): Promise<void> {
     await this.whenReady();
     await this.clients.pubsub
@@ -255,9 +268,7 @@ export class RedisRegistry implements RealtimeRegistry {
   }
 
   private publishOne(channel: string, json: string): Promise<number> {
-    return isWildcard(channel)
-      ? this.clients.pubsub.publish(this.names.wildcard, pack(channel, json))
-      : this.clients.pubsub.publish(this.names.channel(channel), json);
+    return this.clients.pubsub.publish(this.names.channel(channel), json);
   }
 
   /** Waits up to publishTimeout for the command connection; then `registry_unavailable`. */
@@ -347,7 +358,7 @@ export class RedisRegistry implements RealtimeRegistry {
       });
     } else if (channel === names.wildcard) {
       const [pattern, json] = unpack(message, 0);
-      this.subject.next({ type: 'push', channel: pattern, json });
+      this.subject.next({ type: 'pushMatching', pattern, json });
     } else if (channel.startsWith(names.viewPrefix)) {
       this.onViewMessage(channel.slice(names.viewPrefix.length), message);
     } else if (channel === this.ackChannel) {
