@@ -8,6 +8,8 @@ export interface TcpProxy {
   readonly url: string;
   /** Open client/upstream pairs. */
   readonly connections: number;
+  /** Connections forwarded since start (a reconnect adds to it; refused ones during a cut do not). */
+  readonly accepted: number;
   /** Destroys every open pair; new connections are destroyed at once until `restore()`. */
   cut(): void;
   /** Accepts and forwards new connections again. */
@@ -22,6 +24,7 @@ const HOST = '127.0.0.1';
 export function startProxy(targetPort: number): Promise<TcpProxy> {
   const pairs = new Set<[Socket, Socket]>();
   let isCut = false;
+  let accepted = 0;
 
   const server = createServer((client) => {
     client.on('error', () => undefined);
@@ -29,6 +32,7 @@ export function startProxy(targetPort: number): Promise<TcpProxy> {
       client.destroy();
       return;
     }
+    accepted++;
     const upstream = createConnection({ host: HOST, port: targetPort });
     upstream.on('error', () => undefined);
     const pair: [Socket, Socket] = [client, upstream];
@@ -64,6 +68,9 @@ export function startProxy(targetPort: number): Promise<TcpProxy> {
         url: `redis://${HOST}:${port}`,
         get connections() {
           return pairs.size;
+        },
+        get accepted() {
+          return accepted;
         },
         cut() {
           isCut = true;

@@ -1,34 +1,38 @@
 interface Pending {
-  received: number;
-  expected: number;
-  resolve: () => void;
+  /** Holders that have not confirmed yet. */
+  waiting: Set<string>;
+  resolve: (missing: string[]) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
 }
 
 /**
- * Waits for the instances holding a view to confirm they applied a subscription
- * change (SPEC §6.1). Acks may arrive before the PUBLISH reply says how many to expect.
+ * Waits for the instances holding a live lease on a view to confirm they applied a
+ * subscription change (SPEC §6.1). Each confirmation names its instance, so one that
+ * did not hear the change (cut from Redis) is known by name, never hidden by a count.
  */
 export class PendingAcks {
   private readonly pending = new Map<number, Pending>();
   private sequence = 0;
 
-  /** Starts waiting; returns the request id and a promise settled by `arm` + acks, or the timeout. */
+  /**
+   * Starts waiting for `holders`; `done` resolves with the holders that did not
+   * confirm within `timeout` (empty once all did).
+   */
   expect(
+    holders: readonly string[],
     timeout: number,
-    onTimeout: () => Error,
-  ): { id: number; done: Promise<void> } {
+  ): { id: number; done: Promise<string[]> } {
     const id = ++this.sequence;
-    const done = new Promise<void>((resolve, reject) => {
+    const done = new Promise<string[]>((resolve, reject) => {
       const timer = setTimeout(() => {
+        const entry = this.pending.get(id);
         this.pending.delete(id);
-        reject(onTimeout());
+        resolve(entry ? [...entry.waiting] : []);
       }, timeout);
       timer.unref();
       this.pending.set(id, {
-        received: 0,
-        expected: Infinity,
+        waiting: new Set(holders),
         resolve,
         reject,
         timer,
@@ -37,19 +41,14 @@ export class PendingAcks {
     return { id, done };
   }
 
-  /** The PUBLISH reached `expected` holders. */
-  arm(id: number, expected: number): void {
+  /** Holder `instanceId` applied change `id`; confirmations of others are ignored. */
+  ack(id: number, instanceId: string): void {
     const entry = this.pending.get(id);
-    if (!entry) return;
-    entry.expected = expected;
-    this.settleIfDone(id, entry);
-  }
-
-  ack(id: number): void {
-    const entry = this.pending.get(id);
-    if (!entry) return;
-    entry.received++;
-    this.settleIfDone(id, entry);
+    if (!entry || !entry.waiting.delete(instanceId) || entry.waiting.size > 0)
+      return;
+    clearTimeout(entry.timer);
+    this.pending.delete(id);
+    entry.resolve([]);
   }
 
   fail(id: number, error: Error): void {
@@ -62,12 +61,5 @@ export class PendingAcks {
 
   rejectAll(error: Error): void {
     for (const id of [...this.pending.keys()]) this.fail(id, error);
-  }
-
-  private settleIfDone(id: number, entry: Pending): void {
-    if (entry.received < entry.expected) return;
-    clearTimeout(entry.timer);
-    this.pending.delete(id);
-    entry.resolve();
   }
 }

@@ -1,32 +1,74 @@
 // Lua scripts: each view update is one atomic step, so concurrent subscribes from many
 // instances never race (no read-modify-write in the app). Times come from Redis TIME,
-// so instance clocks do not matter. KEYS[1] = channels SET, KEYS[2] = live ZSET.
+// so instance clocks do not matter. KEYS[1] = channels SET, KEYS[2] = live ZSET (both
+// under the view's hash tag, so every script touches one Cluster slot).
+//
+// Sizes never break a script (SPEC §6.9): Lua's `unpack` fails past ~8,000 values, so
+// every variadic call goes out in chunks of CHUNK arguments, and a large SET is read
+// with SSCAN rather than returned whole.
+
+/** Arguments per variadic SADD/SREM call inside a script. */
+export const CHUNK = 1000;
+
+/** Error code of the subscribe script's reply when the view would pass maxChannelsPerView. */
+export const TOO_MANY_CHANNELS_REPLY = 'REALTIME_TOO_MANY_CHANNELS';
 
 const NOW = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
-/** ARGV: pendingTtl, channels... Adds channels; the view lives pendingTtl from now (or its holders renew it). */
-export const SUBSCRIBE_SCRIPT = `
-redis.call('SADD', KEYS[1], unpack(ARGV, 2))
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
-return 1`;
+/** `chunked(command, key, from)`: command key ARGV[from..#ARGV], CHUNK arguments a call. */
+const CHUNKED = `
+local function chunked(command, key, from)
+  for i = from, #ARGV, ${CHUNK} do
+    redis.call(command, key, unpack(ARGV, i, math.min(i + ${CHUNK - 1}, #ARGV)))
+  end
+end`;
 
-/** ARGV: channels... */
-export const UNSUBSCRIBE_SCRIPT = `
-redis.call('SREM', KEYS[1], unpack(ARGV))
-return 1`;
+/** The instances whose lease on the view is still running: they must confirm a change. */
+const LIVE_HOLDERS = `redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. now, '+inf')`;
 
 /**
- * ARGV: instanceId, pendingTtl, channels... Registers this instance as a holder of the
- * view (lease = pendingTtl), re-adds the given channels (recovery after data loss),
- * renews both keys and returns the view's channels.
+ * ARGV: pendingTtl, maxChannelsPerView, channels... (distinct). Adds the channels unless
+ * the view would then hold more than the maximum (then an error reply, nothing applied);
+ * the view lives pendingTtl from now (or its holders renew it). Returns the live holders.
+ */
+export const SUBSCRIBE_SCRIPT = `
+${NOW}
+${CHUNKED}
+local fresh = 0
+for i = 3, #ARGV do
+  if redis.call('SISMEMBER', KEYS[1], ARGV[i]) == 0 then fresh = fresh + 1 end
+end
+if fresh > 0 and redis.call('SCARD', KEYS[1]) + fresh > tonumber(ARGV[2]) then
+  return redis.error_reply('${TOO_MANY_CHANNELS_REPLY} the view would pass maxChannelsPerView')
+end
+if fresh > 0 then chunked('SADD', KEYS[1], 3) end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return ${LIVE_HOLDERS}`;
+
+/** ARGV: channels... Removes them; returns the live holders. */
+export const UNSUBSCRIBE_SCRIPT = `
+${NOW}
+${CHUNKED}
+chunked('SREM', KEYS[1], 1)
+return ${LIVE_HOLDERS}`;
+
+/**
+ * ARGV: instanceId, pendingTtl, inlineMax, channels... Registers this instance as a
+ * holder of the view (lease = pendingTtl) and renews both keys. The channels are this
+ * instance's copy, given only when it recovers after a reconnect: they are written back
+ * only when the live ZSET is gone, i.e. Redis lost the view (see RedisRegistry.recover).
+ * Returns `{ size, members }`, members only when size <= inlineMax (else read with SSCAN).
  */
 export const ATTACH_SCRIPT = `
 ${NOW}
+${CHUNKED}
+if #ARGV > 3 and redis.call('EXISTS', KEYS[2]) == 0 then chunked('SADD', KEYS[1], 4) end
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[1])
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
-if #ARGV > 2 then redis.call('SADD', KEYS[1], unpack(ARGV, 3)) end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return redis.call('SMEMBERS', KEYS[1])`;
+local size = redis.call('SCARD', KEYS[1])
+if size > tonumber(ARGV[3]) then return {size} end
+return {size, redis.call('SMEMBERS', KEYS[1])}`;
 
 /**
  * ARGV: instanceId, reconnectGrace. This instance no longer holds the view; when no
@@ -42,19 +84,35 @@ if redis.call('ZCARD', KEYS[2]) == 0 then
 end
 return 1`;
 
-/** ARGV: instanceId, pendingTtl. A holder renews its lease and the view's lifetime. */
+/**
+ * ARGV: instanceId, pendingTtl. A holder renews its lease and the view's lifetime.
+ * Returns 0 (and writes nothing) when its lease entry is gone — Redis lost it, or it ran
+ * out — so the holder registers the view again instead of hiding the loss.
+ */
 export const RENEW_SCRIPT = `
 ${NOW}
+if not redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[1])
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1`;
 
+/** KEYS[1] = live ZSET; ARGV: instanceIds... Those of them whose lease is still running. */
+export const LIVE_SCRIPT = `
+${NOW}
+local live = {}
+for i = 1, #ARGV do
+  local score = redis.call('ZSCORE', KEYS[1], ARGV[i])
+  if score and tonumber(score) > now then live[#live + 1] = ARGV[i] end
+end
+return live`;
+
 /** Every script with its key count, as defined on the command connection (`rt<Name>` commands). */
 export const SCRIPTS = {
-  rtSubscribe: { numberOfKeys: 1, lua: SUBSCRIBE_SCRIPT },
-  rtUnsubscribe: { numberOfKeys: 1, lua: UNSUBSCRIBE_SCRIPT },
+  rtSubscribe: { numberOfKeys: 2, lua: SUBSCRIBE_SCRIPT },
+  rtUnsubscribe: { numberOfKeys: 2, lua: UNSUBSCRIBE_SCRIPT },
   rtAttach: { numberOfKeys: 2, lua: ATTACH_SCRIPT },
   rtDetach: { numberOfKeys: 2, lua: DETACH_SCRIPT },
   rtRenew: { numberOfKeys: 2, lua: RENEW_SCRIPT },
+  rtLive: { numberOfKeys: 1, lua: LIVE_SCRIPT },
 } as const;

@@ -1,66 +1,61 @@
 import type { Logger } from '@nestjs/common';
 import { Subject } from 'rxjs';
 import { RealtimeError } from '../../exceptions/realtime.error';
+import { TOO_MANY_CHANNELS } from '../../realtime.messages';
 import type { RealtimeRegistry, RegistryEvent } from '../realtime-registry';
+import { HeldPushes } from './held-pushes';
 import { PendingAcks } from './pending-acks';
 import { PubSubSubscriptions } from './pubsub-subscriptions';
 import { pack, unpack } from './redis-codec';
-import type { RedisClient, RedisClients } from './redis-clients';
+import type { RedisClients } from './redis-clients';
+import { fail, registryError, unavailable, unconfirmed } from './redis-errors';
+import { RedisLink } from './redis-link';
 import type { RedisNames } from './redis-names';
-import { SCRIPTS } from './redis-scripts';
+import { RedisViewStore } from './redis-view-store';
 
 export interface RedisRegistryOptions {
   pendingTtl: number;
   reconnectGrace: number;
   publishTimeout: number;
+  maxChannelsPerView: number;
 }
 
 /** A view with live connections on this instance, mirrored from Redis. */
 interface HeldView {
   connections: number;
   channels: Set<string>;
-  /** Set while the view's channels load; control messages meanwhile are queued. */
+  /** Set while the view's channels are read (first load or recovery); control messages meanwhile are queued. */
   loading: Promise<void> | undefined;
   queued: Array<() => void>;
+  /** Local time until which this instance's lease is known to run (last confirmed attach or renew + pendingTtl). */
+  leaseUntil: number;
 }
 
-/** The scripts of redis-scripts.ts, defined on the command connection. */
-interface ScriptCommands {
-  rtSubscribe(key: string, ...args: Array<string | number>): Promise<unknown>;
-  rtUnsubscribe(key: string, ...args: string[]): Promise<unknown>;
-  rtAttach(
-    channelsKey: string,
-    liveKey: string,
-    ...args: Array<string | number>
-  ): Promise<string[]>;
-  rtDetach(
-    channelsKey: string,
-    liveKey: string,
-    instanceId: string,
-    grace: number,
-  ): Promise<unknown>;
-  rtRenew(
-    channelsKey: string,
-    liveKey: string,
-    instanceId: string,
-    ttl: number,
-  ): Promise<unknown>;
+interface Change {
+  /** Request id, unique per requester. */
+  q: number;
+  /** Requester's instance id (where the confirmation goes). */
+  r: string;
+  c: string[];
 }
 
-const UNAVAILABLE = 'the registry could not reach Redis within publishTimeout';
-const unavailable = (): RealtimeError =>
-  new RealtimeError('registry_unavailable', UNAVAILABLE);
+/** Pushes held while recovering (see HeldPushes). */
+const MAX_HELD_PUSHES = 10_000;
+
 function toVoid(): void {}
-function toUnavailable(error: unknown): never {
-  throw error instanceof RealtimeError ? error : unavailable();
-}
 
 /**
  * SPEC §6 on Redis. Subscriptions live in a SET per view; a push is one PUBLISH per
  * channel, to `<prefix>c:<channel>`, which only instances with local subscribers
  * listen to; wildcard pushes go to one channel every instance listens to. A view's
  * subscription changes are announced on `<prefix>v:<digest>` — heard only by the
- * instances holding it — and `subscribe()` resolves once every one of them confirmed.
+ * instances holding it — and subscribe()/unsubscribe() resolve once every instance
+ * with a live lease on the view (its `live` ZSET) confirmed by name, or its lease ended.
+ *
+ * After a lost connection the instance is *stale* until it recovered: pushes wait in a
+ * bounded buffer, every held view is read back from Redis (whose set is the truth when
+ * it still has the view) and the differences are emitted as subscribe/unsubscribe
+ * events; only then are the held pushes released and isReady() true again.
  */
 export class RedisRegistry implements RealtimeRegistry {
   readonly kind = 'redis';
@@ -70,12 +65,13 @@ export class RedisRegistry implements RealtimeRegistry {
   /** Reference counts of the pub/sub channels this instance listens to. */
   private readonly subscriptions: PubSubSubscriptions;
   private readonly acks = new PendingAcks();
-  private readonly command: RedisClient & ScriptCommands;
+  private readonly store: RedisViewStore;
+  private readonly held = new HeldPushes(MAX_HELD_PUSHES);
+  private readonly link: RedisLink;
   private readonly ackChannel: string;
   private heartbeat: NodeJS.Timeout | undefined;
-  private recovering = false;
-  /** The subscriber answered a PING after (re)connecting: its re-subscriptions are in effect. */
-  private subscriberSynced = false;
+  /** close() started: no renewal or recovery may take a lease again. */
+  private closing = false;
   private closed = false;
 
   constructor(
@@ -85,32 +81,25 @@ export class RedisRegistry implements RealtimeRegistry {
     private readonly instanceId: string,
     private readonly logger: Logger,
   ) {
-    this.command = clients.command as RedisClient & ScriptCommands;
     this.ackChannel = names.instance(instanceId);
     this.subscriptions = new PubSubSubscriptions(clients.pubsub, logger);
-    for (const [name, definition] of Object.entries(SCRIPTS))
-      this.command.defineCommand(name, definition);
+    this.store = new RedisViewStore(
+      clients.command,
+      names,
+      options,
+      instanceId,
+    );
+    this.link = new RedisLink(clients, options.publishTimeout, logger, {
+      recover: () => this.reconcileAll(),
+      recovered: () => this.releaseHeld(),
+    });
   }
 
   /** Connects (without waiting: boot must not hang on Redis) and starts listening. */
   init(): void {
     const { command, subscriber, pubsub } = this.clients;
     pubsub.onMessage((channel, message) => this.onMessage(channel, message));
-    let first = true;
-    command.on('ready', () => {
-      if (first) first = false;
-      else void this.recover();
-    });
-    subscriber.on('close', () => (this.subscriberSynced = false));
-    subscriber.on('ready', () => {
-      // Replies come in order: once PING answers, every re-subscription before it is active.
-      subscriber
-        .ping()
-        .then(
-          () => (this.subscriberSynced = subscriber.status === 'ready'),
-          toVoid,
-        );
-    });
+    this.link.watch();
     for (const client of [command, subscriber]) {
       client.on('error', (error: Error) =>
         this.logger.warn(`Redis: ${error.message}`),
@@ -124,48 +113,48 @@ export class RedisRegistry implements RealtimeRegistry {
     this.heartbeat.unref();
   }
 
-  /** Both connections up and, after a reconnect, the live views registered again. */
+  /** Both connections up, the subscriber in sync and, after a reconnect, every live view recovered. */
   isReady(): boolean {
-    return (
-      this.clients.command.status === 'ready' &&
-      this.clients.subscriber.status === 'ready' &&
-      !this.recovering
-    );
+    return this.link.isReady();
   }
 
   async subscribe(digest: string, channels: readonly string[]): Promise<void> {
-    await this.change(digest, 's', channels, () =>
-      this.command.rtSubscribe(
-        this.names.channelsKey(digest),
-        this.options.pendingTtl,
-        ...channels,
-      ),
-    );
+    const distinct = [...new Set(channels)];
+    const max = this.options.maxChannelsPerView;
+    // More distinct names than the maximum can never fit, whatever the view holds.
+    if (distinct.length > max)
+      throw new RealtimeError('too_many_channels', TOO_MANY_CHANNELS(max));
+    await this.link.whenReady();
+    const holders = await this.store.subscribe(digest, distinct);
+    await this.confirm(digest, 's', distinct, holders);
   }
 
   async unsubscribe(
     digest: string,
     channels: readonly string[],
   ): Promise<void> {
-    await this.change(digest, 'u', channels, () =>
-      this.command.rtUnsubscribe(this.names.channelsKey(digest), ...channels),
-    );
+    const distinct = [...new Set(channels)];
+    await this.link.whenReady();
+    const holders = await this.store.unsubscribe(digest, distinct);
+    await this.confirm(digest, 'u', distinct, holders);
   }
 
   publish(channels: readonly string[], json: string): Promise<void> {
-    if (this.clients.command.status !== 'ready')
-      return this.whenReady().then(() => this.publish(channels, json));
+    if (!this.link.commandUp())
+      return this.link.whenReady().then(() => this.publish(channels, json));
     if (channels.length === 1)
-      return this.publishOne(channels[0], json).then(toVoid, toUnavailable);
+      return this.publishOne(channels[0], json).then(toVoid, fail);
     const sent: Array<Promise<number>> = [];
     for (let i = 0; i < channels.length; i++)
       sent.push(this.publishOne(channels[i], json));
-    return Promise.all(sent).then(toVoid, toUnavailable);
+    return Promise.all(sent).then(toVoid, fail);
   }
 
   publishMatching(patterns: readonly string[], json: string): Promise<void> {
-    if (this.clients.command.status !== 'ready')
-      return this.whenReady().then(() => this.publishMatching(patterns, json));
+    if (!this.link.commandUp())
+      return this.link
+        .whenReady()
+        .then(() => this.publishMatching(patterns, json));
     const sent: Array<Promise<number>> = [];
     for (let i = 0; i < patterns.length; i++)
       sent.push(
@@ -174,14 +163,14 @@ export class RedisRegistry implements RealtimeRegistry {
           pack(patterns[i], json),
         ),
       );
-    return Promise.all(sent).then(toVoid, toUnavailable);
+    return Promise.all(sent).then(toVoid, fail);
   }
 
   async sendTo(digest: string, channel: string, json: string): Promise<void> {
-    await this.whenReady();
+    await this.link.whenReady();
     await this.clients.pubsub
       .publish(this.names.view(digest), 'd' + pack(channel, json))
-      .catch(toUnavailable);
+      .catch(fail);
   }
 
   async attach(digest: string): Promise<readonly string[]> {
@@ -194,6 +183,7 @@ export class RedisRegistry implements RealtimeRegistry {
         channels: new Set(),
         loading: undefined,
         queued: [],
+        leaseUntil: 0,
       };
       this.views.set(digest, view);
       view.loading = this.load(digest, view);
@@ -215,13 +205,8 @@ export class RedisRegistry implements RealtimeRegistry {
       this.subscriptions.release(this.names.channel(channel));
     this.subscriptions.release(this.names.view(digest));
     if (this.closed) return;
-    this.command
-      .rtDetach(
-        this.names.channelsKey(digest),
-        this.names.liveKey(digest),
-        this.instanceId,
-        this.options.reconnectGrace,
-      )
+    this.store
+      .detach(digest)
       .catch((error: Error) =>
         this.logger.warn(
           `Redis: could not release a view (${error.message}); it expires after pendingTtl`,
@@ -238,23 +223,15 @@ export class RedisRegistry implements RealtimeRegistry {
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
+    if (this.closing) return;
+    this.closing = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
+    this.link.close();
     // Start the grace period of every live view now rather than waiting for pendingTtl.
     const released: Array<Promise<unknown>> = [];
-    if (this.clients.command.status === 'ready') {
-      for (const digest of this.views.keys()) {
-        released.push(
-          this.command
-            .rtDetach(
-              this.names.channelsKey(digest),
-              this.names.liveKey(digest),
-              this.instanceId,
-              this.options.reconnectGrace,
-            )
-            .catch(toVoid),
-        );
-      }
+    if (this.link.commandUp()) {
+      for (const digest of this.views.keys())
+        released.push(this.store.detach(digest).catch(toVoid));
     }
     await Promise.all(released);
     this.closed = true;
@@ -263,7 +240,10 @@ export class RedisRegistry implements RealtimeRegistry {
     this.acks.rejectAll(unavailable());
     this.subject.complete();
     for (const client of [this.clients.command, this.clients.subscriber]) {
-      await client.quit().catch(() => client.disconnect());
+      // QUIT on a connection that is down would wait in the offline queue.
+      if (client.status === 'ready')
+        await client.quit().catch(() => client.disconnect());
+      else client.disconnect();
     }
   }
 
@@ -271,84 +251,68 @@ export class RedisRegistry implements RealtimeRegistry {
     return this.clients.pubsub.publish(this.names.channel(channel), json);
   }
 
-  /** Waits up to publishTimeout for the command connection; then `registry_unavailable`. */
-  private whenReady(): Promise<void> {
-    const command = this.clients.command;
-    if (command.status === 'ready') return Promise.resolve();
-    if (this.closed) return Promise.reject(unavailable());
-    return new Promise((resolve, reject) => {
-      const onReady = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        command.off('ready', onReady);
-        reject(unavailable());
-      }, this.options.publishTimeout);
-      command.once('ready', onReady);
-    });
+  /**
+   * Has every holder with a live lease on the view apply a change already written to
+   * Redis (SPEC §6.1). A holder that did not confirm within publishTimeout holds the
+   * call up only while its lease still runs: then the call rejects — it never resolves
+   * while a holder may still deliver the old set.
+   */
+  private async confirm(
+    digest: string,
+    kind: 's' | 'u',
+    channels: readonly string[],
+    holders: readonly string[],
+  ): Promise<void> {
+    if (holders.length === 0) return;
+    const { id, done } = this.acks.expect(holders, this.options.publishTimeout);
+    const change: Change = { q: id, r: this.instanceId, c: [...channels] };
+    this.clients.pubsub
+      .publish(this.names.view(digest), kind + JSON.stringify(change))
+      .catch((error: unknown) => this.acks.fail(id, registryError(error)));
+    const missing = await done;
+    if (missing.length === 0) return;
+    const live = await this.store.live(digest, missing);
+    if (live.length > 0) throw unconfirmed();
   }
 
   /** Listen to the view's control channel first, then read its channels: no change falls in between. */
   private async load(digest: string, view: HeldView): Promise<void> {
-    await this.whenReady();
-    await this.subscriptions
-      .acquire(this.names.view(digest))
-      .catch(toUnavailable);
-    const channels = await this.command
-      .rtAttach(
-        this.names.channelsKey(digest),
-        this.names.liveKey(digest),
-        this.instanceId,
-        this.options.pendingTtl,
-      )
-      .catch(toUnavailable);
+    await this.link.whenReady();
+    await this.subscriptions.acquire(this.names.view(digest)).catch(fail);
+    const sentAt = Date.now();
+    const channels = await this.store.attach(digest);
     if (this.views.get(digest) !== view) return;
+    view.leaseUntil = sentAt + this.options.pendingTtl;
     for (const channel of channels) this.addChannel(view, channel);
+    this.applyQueued(view);
+    await this.subscriptions
+      .ready([...view.channels].map((channel) => this.names.channel(channel)))
+      .catch(fail);
+  }
+
+  private applyQueued(view: HeldView): void {
     const queued = view.queued;
     view.queued = [];
     view.loading = undefined;
     for (const apply of queued) apply();
-    await this.subscriptions
-      .ready([...view.channels].map((channel) => this.names.channel(channel)))
-      .catch(toUnavailable);
-  }
-
-  /** Writes a subscription change to Redis, then has every holder of the view apply it. */
-  private async change(
-    digest: string,
-    kind: 's' | 'u',
-    channels: readonly string[],
-    write: () => Promise<unknown>,
-  ): Promise<void> {
-    await this.whenReady();
-    await write().catch(toUnavailable);
-    await this.announce(digest, kind, channels);
-  }
-
-  /** Publishes a subscription change to the view's holders and waits for each to confirm. */
-  private async announce(
-    digest: string,
-    kind: 's' | 'u',
-    channels: readonly string[],
-  ): Promise<void> {
-    const { id, done } = this.acks.expect(
-      this.options.publishTimeout,
-      unavailable,
-    );
-    try {
-      const holders = await this.clients.pubsub.publish(
-        this.names.view(digest),
-        kind + JSON.stringify({ q: id, r: this.instanceId, c: channels }),
-      );
-      this.acks.arm(id, holders);
-    } catch {
-      this.acks.fail(id, unavailable());
-    }
-    await done;
   }
 
   private onMessage(channel: string, message: string): void {
+    if (channel === this.ackChannel) {
+      const space = message.indexOf(' ');
+      this.acks.ack(Number(message.slice(0, space)), message.slice(space + 1));
+    } else if (
+      this.link.isStale &&
+      (channel === this.names.wildcard ||
+        channel.startsWith(this.names.channelPrefix))
+    ) {
+      this.held.hold(channel, message);
+    } else {
+      this.dispatch(channel, message);
+    }
+  }
+
+  private dispatch(channel: string, message: string): void {
     const names = this.names;
     if (channel.startsWith(names.channelPrefix)) {
       this.subject.next({
@@ -361,8 +325,6 @@ export class RedisRegistry implements RealtimeRegistry {
       this.subject.next({ type: 'pushMatching', pattern, json });
     } else if (channel.startsWith(names.viewPrefix)) {
       this.onViewMessage(channel.slice(names.viewPrefix.length), message);
-    } else if (channel === this.ackChannel) {
-      this.acks.ack(Number(message));
     }
   }
 
@@ -372,9 +334,9 @@ export class RedisRegistry implements RealtimeRegistry {
       this.subject.next({ type: 'direct', digest, channel, json });
       return;
     }
-    let change: { q: number; r: string; c: string[] };
+    let change: Change;
     try {
-      change = JSON.parse(message.slice(1));
+      change = JSON.parse(message.slice(1)) as Change;
     } catch {
       return;
     }
@@ -385,11 +347,11 @@ export class RedisRegistry implements RealtimeRegistry {
     else apply();
   }
 
-  /** Applies a change from any instance to a view held here, then confirms to the sender. */
+  /** Applies a change from any instance to a view held here, then confirms it by name. */
   private async applyChange(
     digest: string,
     added: boolean,
-    change: { q: number; r: string; c: string[] },
+    change: Change,
   ): Promise<void> {
     const view = this.views.get(digest);
     if (view) {
@@ -409,14 +371,15 @@ export class RedisRegistry implements RealtimeRegistry {
           channels: changed,
         });
       }
-      // Acknowledge only once pushes on the new channels will reach this instance.
+      // Confirm only once pushes on the new channels will reach this instance.
       if (added)
         await this.subscriptions
           .ready(change.c.map((c) => this.names.channel(c)))
           .catch(toVoid);
     }
+    // Also when the view is not (or no longer) held here: this instance delivers nothing of it.
     await this.clients.pubsub
-      .publish(this.names.instance(change.r), String(change.q))
+      .publish(this.names.instance(change.r), `${change.q} ${this.instanceId}`)
       .catch(toVoid);
   }
 
@@ -435,45 +398,87 @@ export class RedisRegistry implements RealtimeRegistry {
 
   /** Holders renew their lease and the lifetime of their views (SPEC §6.3, §6.7). */
   private renew(): void {
-    if (this.clients.command.status !== 'ready') return;
-    for (const digest of this.views.keys()) {
-      this.command
-        .rtRenew(
-          this.names.channelsKey(digest),
-          this.names.liveKey(digest),
-          this.instanceId,
-          this.options.pendingTtl,
-        )
-        .catch(toVoid);
+    if (this.link.isStale || !this.link.commandUp()) return;
+    for (const [digest, view] of this.views) {
+      if (view.loading) continue;
+      const sentAt = Date.now();
+      this.store.renew(digest).then((renewed) => {
+        if (this.views.get(digest) !== view || this.closing) return;
+        if (renewed) {
+          view.leaseUntil = sentAt + this.options.pendingTtl;
+          return;
+        }
+        // Our lease entry is gone while connected (Redis lost it, or it ran out): recover.
+        this.logger.warn(
+          'Redis: a live view lost its lease; registering again',
+        );
+        this.link.markStale();
+      }, toVoid);
     }
   }
 
-  /** After a reconnect (Redis may have restarted empty): register every live view again (SPEC §6.6). */
-  private async recover(): Promise<void> {
-    this.recovering = true;
-    try {
-      const registered: Array<Promise<unknown>> = [];
-      for (const [digest, view] of this.views) {
-        registered.push(
-          this.command.rtAttach(
-            this.names.channelsKey(digest),
-            this.names.liveKey(digest),
-            this.instanceId,
-            this.options.pendingTtl,
-            ...view.channels,
-          ),
-        );
-      }
-      await Promise.all(registered);
-      this.logger.log(
-        `Redis: reconnected; ${registered.length} live views registered again`,
-      );
-    } catch (error) {
+  /**
+   * SPEC §6.1/§6.6 after a reconnect: reconciles every held view that is not loading (a
+   * loading view reads a fresh copy by itself). Held pushes wait for `releaseHeld`.
+   */
+  private async reconcileAll(): Promise<void> {
+    const views = [...this.views].filter(([, view]) => !view.loading);
+    const results = await Promise.allSettled(
+      views.map(([digest, view]) => this.reconcile(digest, view)),
+    );
+    for (const result of results)
+      if (result.status === 'rejected') throw result.reason;
+    this.logger.log(
+      `Redis: reconnected; ${views.length} live views registered again`,
+    );
+  }
+
+  /** Recovered: the pushes that arrived meanwhile go on, against the reconciled sets. */
+  private releaseHeld(): void {
+    const { items, dropped } = this.held.take();
+    for (const [channel, message] of items) this.dispatch(channel, message);
+    if (dropped > 0)
       this.logger.warn(
-        `Redis: re-registering live views failed (${(error as Error).message}); retrying on the next reconnect`,
+        `Redis: ${dropped} pushes that arrived during recovery were dropped (buffer full)`,
       );
+  }
+
+  /**
+   * Takes the view's stored set as the truth and emits the differences, so the gateway's
+   * index follows. This instance's own copy is written back only when Redis lost the
+   * view: its live ZSET is gone (a holder always has a lease entry in it, renewed every
+   * pendingTtl / 3, so only a restart without data — or every lease running out — removes
+   * it), and only while our lease is known to run: once it may have ended, changes made
+   * meanwhile resolved without us, and our copy is no record of anything.
+   */
+  private async reconcile(digest: string, view: HeldView): Promise<void> {
+    let settle = toVoid;
+    view.loading = new Promise<void>((resolve) => (settle = resolve));
+    const added: string[] = [];
+    try {
+      const sentAt = Date.now();
+      const copy = sentAt < view.leaseUntil ? [...view.channels] : [];
+      const stored = await this.store.attach(digest, copy);
+      if (this.views.get(digest) !== view) return;
+      view.leaseUntil = sentAt + this.options.pendingTtl;
+      const removed: string[] = [];
+      for (const channel of view.channels)
+        if (!stored.has(channel)) removed.push(channel);
+      for (const channel of stored)
+        if (!view.channels.has(channel)) added.push(channel);
+      for (const channel of removed) this.removeChannel(view, channel);
+      for (const channel of added) this.addChannel(view, channel);
+      if (removed.length > 0)
+        this.subject.next({ type: 'unsubscribe', digest, channels: removed });
+      if (added.length > 0)
+        this.subject.next({ type: 'subscribe', digest, channels: added });
     } finally {
-      this.recovering = false;
+      // Changes heard meanwhile apply on top of what was read (and are confirmed then).
+      this.applyQueued(view);
+      settle();
     }
+    await this.subscriptions
+      .ready(added.map((channel) => this.names.channel(channel)))
+      .catch(fail);
   }
 }
