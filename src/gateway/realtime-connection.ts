@@ -41,6 +41,9 @@ export class RealtimeConnection {
   alive = true;
   /** Why the server closed it (for stats); unset when the client closed. */
   closeReason: string | undefined;
+  /** Counted against maxConnectionsPerAddress (the address) and maxConnectionsPerClient (the key). */
+  readonly address: string;
+  readonly key: string | undefined;
 
   constructor(
     readonly ws: WebSocket,
@@ -49,10 +52,11 @@ export class RealtimeConnection {
     readonly view: LocalView | null,
     /** The socket context handlers see; null for inert connections. */
     readonly socket: RealtimeSocket | null,
-    /** Counted against maxConnectionsPerAddress / maxConnectionsPerClient. */
-    readonly place: ConnectionPlace,
+    place: ConnectionPlace,
     rateLimitMessages: number,
   ) {
+    this.address = place.address;
+    this.key = place.key;
     this.tokens = rateLimitMessages;
     // Marks the socket as ours and lets @Socket() find the context from the ws client.
     (ws as unknown as { [kConnection]: RealtimeConnection })[kConnection] =

@@ -52,7 +52,7 @@ export function socketListeners(
       const connection = connectionOf(this);
       connection.closed();
       hub.remove(connection);
-      limits.release(connection.place.address, connection.place.key);
+      limits.release(connection.address, connection.key);
       stats.closed(connection.closeReason ?? closeReasonOf(code));
     },
   };
