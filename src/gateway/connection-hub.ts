@@ -17,6 +17,8 @@ import { pushFrame, TEXT_FRAME } from './frames';
 import { LocalView, type RealtimeConnection } from './realtime-connection';
 
 const OPEN = 1; // WebSocket.OPEN
+/** How long a slow consumer's closing handshake may take before the socket is dropped. */
+export const SLOW_CONSUMER_CLOSE_TIMEOUT = 10_000;
 
 /**
  * The local side of the registry: client views held by this instance, the index
@@ -130,19 +132,20 @@ export class ConnectionHub {
    * others are not held up) and is closed with 4000, so its client reconnects.
    */
   checkBackpressure(connection: RealtimeConnection): void {
-    if (
-      connection.ws.bufferedAmount <= this.maxBufferedBytes ||
-      !this.connections.has(connection)
-    )
+    const backlog = connection.ws.bufferedAmount;
+    if (backlog <= this.maxBufferedBytes || !this.connections.has(connection))
       return;
     this.stats.slowConsumerCloses++;
     this.logger.warn(
-      `Closed a slow consumer${connection.connectionId ? ` (${connection.connectionId})` : ''}: outbound backlog above maxBufferedBytes`,
+      `Closed a slow consumer${connection.connectionId ? ` (${connection.connectionId})` : ''} from ${connection.address || '?'}: outbound backlog of ${backlog} bytes above maxBufferedBytes (${this.maxBufferedBytes})`,
     );
     this.remove(connection);
     connection.closeWith(4000, 'slow_consumer', 'slow consumer');
     // Its closing handshake waits behind the backlog; do not wait forever.
-    setTimeout(() => connection.terminate('slow_consumer'), 10_000).unref();
+    setTimeout(
+      () => connection.terminate('slow_consumer'),
+      SLOW_CONSUMER_CLOSE_TIMEOUT,
+    ).unref();
   }
 
   /** After shutdown: stop listening to the registry. */

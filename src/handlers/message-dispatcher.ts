@@ -203,7 +203,7 @@ export class MessageDispatcher implements OnModuleInit {
       connection.closeReason === undefined
     ) {
       this.logger.warn(
-        `Closed a socket over its rate limit${connection.connectionId ? ` (${connection.connectionId})` : ''}`,
+        `Closed a socket over its rate limit${connection.connectionId ? ` (${connection.connectionId})` : ''} from ${connection.address || '?'}`,
       );
       connection.closeWith(1008, 'rate_limited', 'rate limit exceeded');
     }
