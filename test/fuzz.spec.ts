@@ -182,8 +182,10 @@ describe('fuzz: frame parser and dispatcher (fast-check, fixed seed)', () => {
   });
 
   it('every frame gets exactly one reply or error frame; nothing crashes or leaks a rejection', async () => {
+    let runs = 0;
     await fc.assert(
       fc.asyncProperty(frame, async (sent) => {
+        runs++;
         client.sendRaw(sent.data, sent.binary);
         const reply = await client.next(5000);
         if ('channels' in sent) {
@@ -216,8 +218,15 @@ describe('fuzz: frame parser and dispatcher (fast-check, fixed seed)', () => {
           payload: 'pong',
         });
       }),
-      { seed: 20261122, numRuns: 400, interruptAfterTimeLimit: 60_000 },
+      {
+        seed: 20261122,
+        numRuns: 400,
+        interruptAfterTimeLimit: 60_000,
+        // A run cut short by the time limit fails: the README promises 400 frames.
+        markInterruptAsFailure: true,
+      },
     );
+    expect(runs).toBe(400);
     expect(client.closeCode).toBeUndefined();
     expect(unhandled).toEqual([]);
   }, 90_000);

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { requiredInCi } from './required-in-ci';
 import {
   chromium,
   type Browser,
@@ -10,7 +11,11 @@ import {
 /** Debian's Chromium; CI installs it (.ci/run). Playwright never downloads a browser here. */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
-export const hasChromium = existsSync(CHROMIUM_PATH);
+/** Under CI=true a missing Chromium fails the browser suites instead of skipping them. */
+export const hasChromium = requiredInCi(
+  CHROMIUM_PATH,
+  existsSync(CHROMIUM_PATH),
+);
 
 /** Where browser tests leave screenshots (gitignored). */
 export const ARTIFACTS_DIR = join(__dirname, '..', '..', 'test-artifacts');

@@ -4,6 +4,7 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { exited, trackDir, trackProcess, untrackDir, waitExit } from './reaper';
+import { requiredInCi } from './required-in-ci';
 
 /** A throwaway `redis-server` (never daemonized) on a loopback port. */
 export interface RedisProcess {
@@ -70,9 +71,12 @@ export function redisCliPath(): string | undefined {
   return which('redis-cli');
 }
 
-/** `redis-server` and `redis-cli` are both on PATH. */
+/** `redis-server` and `redis-cli` are both on PATH (under CI=true: throws when they are not). */
 export function redisAvailable(): boolean {
-  return redisServerPath() !== undefined && redisCliPath() !== undefined;
+  return requiredInCi(
+    'redis-server/redis-cli',
+    redisServerPath() !== undefined && redisCliPath() !== undefined,
+  );
 }
 
 /** A loopback TCP port that was free a moment ago (listen on 0, read it, close). */

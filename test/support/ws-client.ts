@@ -38,13 +38,16 @@ export class TestClient {
     return JSON.parse(await this.nextRaw(timeout)) as Frame;
   }
 
-  /** Sends a request frame and returns the next frame with the same id. */
+  /** Sends a request frame and returns the first frame with the same id (pushes stay queued). */
   async request(
     frame: Record<string, unknown>,
-    timeout?: number,
+    timeout = 8000,
   ): Promise<Frame> {
     this.ws.send(JSON.stringify(frame));
-    return this.next(timeout);
+    const marker = `{"id":${JSON.stringify(frame.id)},`;
+    return JSON.parse(
+      await this.queue.take(timeout, (raw) => raw.startsWith(marker)),
+    ) as Frame;
   }
 
   sendRaw(data: string | Buffer, binary = false): void {
