@@ -139,8 +139,11 @@ describe.skipIf(!hasChromium)(SUITE, () => {
 
     await alice.fill('#text', 'I am typ');
     await bob.locator('#typing', { hasText: 'alice is typing…' }).waitFor();
-    // Not in alice's own tab.
-    expect(await alice.locator('#typing').textContent()).toBe('');
+    // Not in alice's own tab: bob types next, and alice's tab shows bob alone (her own
+    // notice, had the page shown it, came first on her socket).
+    await bob.fill('#text', 'me t');
+    await alice.locator('#typing', { hasText: 'bob is typing…' }).waitFor();
+    expect(await alice.locator('#typing').textContent()).toBe('bob is typing…');
 
     await alice.fill('#text', '   ');
     await alice.press('#text', 'Enter');
@@ -169,6 +172,9 @@ describe.skipIf(!hasChromium)(SUITE, () => {
     expect(await dave.locator('#messages li').allTextContents()).toEqual([
       expect.stringContaining('Meanwhile in random'),
     ]);
+    // carol reads up to a later lobby message: nothing of random came before it.
+    await say(alice, 'Later in the lobby');
+    await message(carol, 'alice', 'Later in the lobby').waitFor();
     expect(await carol.locator('#messages').textContent()).not.toContain(
       'Meanwhile in random',
     );

@@ -558,27 +558,32 @@ describe('browser client against a real server', () => {
   });
 
   it('stops for good on a policy close (1008)', async () => {
-    const { rt, watch, made } = await openRoomReady('policy');
+    // Every reconnect is scheduled with a draw of `random` (its jitter): none may happen.
+    let draws = 0;
+    const random = () => (draws++, 0.5);
+    const { rt, watch, made } = await openRoomReady('policy', { random });
     const dropped = rejection(rt.send('test:drop', { code: 1008 }));
     expect((await dropped).code).toBe('closed');
     await watch.state('closed');
     expect(watch.states).toEqual(['connecting', 'open', 'closed']);
-    // Any retry would start within minDelay (20 ms): wait ten times that.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(draws).toBe(0);
     expect(made.urls).toHaveLength(1);
     expect(rt.state).toBe('closed');
     expect((await rejection(rt.send('ping'))).code).toBe('not_open');
   });
 
   it('close() stops it: pending rejected, socket closed, no reconnect', async () => {
-    const { rt, watch, page, made } = await openRoomReady('close');
+    let draws = 0;
+    const random = () => (draws++, 0.5);
+    const { rt, watch, page, made } = await openRoomReady('close', { random });
     const left = nextEvent('disconnect', page.connectionId!);
     const hang = rejection(rt.send('test:hang'));
     rt.close();
     expect(rt.state).toBe('closed');
     expect((await hang).code).toBe('closed');
+    // The server saw the socket close, and the client scheduled no reconnect.
     await left;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(draws).toBe(0);
     expect(made.urls).toHaveLength(1);
     expect(watch.states).toEqual(['connecting', 'open', 'closed']);
     expect((await rejection(rt.send('ping'))).code).toBe('not_open');

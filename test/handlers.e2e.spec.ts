@@ -6,7 +6,15 @@ import {
 } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  beforeEach,
+  describe,
+  expect,
+  it,
+} from 'vitest';
 import {
   MessageHandler,
   RealtimeDigestGuard,
@@ -51,10 +59,15 @@ describe('message handlers (SPEC §3, §4)', () => {
       [FixtureController, ApiController],
       [GreetingService, TokenGuard, ...HANDLERS],
     );
+  });
+  // Every test gets a connection of its own: none depends on what an earlier one left.
+  beforeEach(async () => {
     view = await openView(t);
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await view.client.close();
+  });
+  afterAll(async () => {
     await t.close();
   });
 
@@ -154,7 +167,8 @@ describe('message handlers (SPEC §3, §4)', () => {
       .payload as { instance: number; connectionId: string };
     expect(second.instance).toBe(first.instance + 1);
     expect(first.connectionId).toBe(view.id);
-    expect(ScopedHandler.instances).toBeGreaterThanOrEqual(2);
+    // Exactly one instance per message: the counter is at the second one's number.
+    expect(ScopedHandler.instances).toBe(second.instance);
   });
 
   it('errors become error frames: generic for plain errors, passed on for HttpException/WsException/RealtimeError', async () => {
@@ -164,7 +178,15 @@ describe('message handlers (SPEC §3, §4)', () => {
         'http',
         { code: 'handler_error', message: 'name is required', status: 400 },
       ],
-      ['forbidden', { code: 'handler_error', message: 'a; b', status: 400 }],
+      ['messages', { code: 'handler_error', message: 'a; b', status: 400 }],
+      [
+        'forbidden',
+        { code: 'unauthorized', message: 'not yours', status: 403 },
+      ],
+      [
+        'unauthenticated',
+        { code: 'unauthorized', message: 'log in first', status: 401 },
+      ],
       ['ws', { code: 'handler_error', message: 'ws says no' }],
       ['realtime', { code: 'custom_code', message: 'custom message' }],
       ['string', { code: 'handler_error', message: 'the handler failed' }],
@@ -239,10 +261,14 @@ describe('call-route (SPEC §4)', () => {
       [FixtureController, ApiController],
       [GreetingService, TokenGuard, ...HANDLERS],
     );
+  });
+  beforeEach(async () => {
     view = await openView(t, '/plain', 'session=valid');
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await view.client.close();
+  });
+  afterAll(async () => {
     await t.close();
   });
 
@@ -350,6 +376,54 @@ describe('call-route (SPEC §4)', () => {
     expect(body.cookie).toContain('session=valid');
     expect(body.call).toBeNull();
     expect(body.ip).toBe('127.0.0.1');
+  });
+
+  it("forwards the upgrade request's Host, User-Agent and Accept-Language", async () => {
+    const page = await getPage(`${t.url}/plain`);
+    const client = await connect(t.url, {
+      connectionId: page.connectionId,
+      key: page.key,
+      headers: { 'user-agent': 'agent/1.0', 'accept-language': 'fr-CH' },
+    });
+    const reply = await client.request({
+      id: 1,
+      action: 'call-route',
+      method: 'GET',
+      uri: '/api/headers',
+    });
+    expect((reply.payload as { body: unknown }).body).toMatchObject({
+      host: new URL(t.url).host,
+      userAgent: 'agent/1.0',
+      acceptLanguage: 'fr-CH',
+    });
+    await client.close();
+  });
+
+  it.each(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])(
+    'calls the route with method %s',
+    async (method) => {
+      const payload = (await call(method, '/api/method', { x: 1 })).payload as {
+        status: number;
+        headers: Record<string, string>;
+        body: unknown;
+      };
+      expect(payload.status).toBe(200);
+      expect(payload.headers['x-method']).toBe(method);
+      expect(payload.body).toEqual(method === 'HEAD' ? null : { method });
+    },
+  );
+
+  it('hop-by-hop headers of the reply are not passed on', async () => {
+    const payload = (await call('GET', '/api/hop')).payload as {
+      status: number;
+      headers: Record<string, string>;
+      body: unknown;
+    };
+    expect(payload.status).toBe(200);
+    expect(payload.body).toBe('chunk one, chunk two');
+    expect(payload.headers['content-type']).toMatch(/^text\/plain/);
+    for (const name of ['connection', 'keep-alive', 'transfer-encoding'])
+      expect(payload.headers).not.toHaveProperty(name);
   });
 
   it('a route that subscribes over call-route subscribes the live connection at once', async () => {

@@ -16,6 +16,7 @@ import {
   resolveOptions,
   type ResolvedRealtimeOptions,
 } from '../src/realtime.options';
+import { connectClient } from '../src/testing';
 import { handshakeStatus } from './support/ws-client';
 
 const DEV = { NODE_ENV: 'development' } as NodeJS.ProcessEnv;
@@ -587,10 +588,23 @@ describe('forRootAsync with useClass', () => {
 
   it('boots; RealtimeService works and the class-provided options are in effect', async () => {
     const realtime = app.get(RealtimeService);
-    expect(realtime).toBeInstanceOf(RealtimeService);
-    await expect(
-      realtime.push({ ok: true }, 'nobody-listens'),
-    ).resolves.toBeUndefined();
+    // The key is read from the class-named cookie `rk`: a view subscribed through it receives.
+    const client = await connectClient(app);
+    const socket = realtime.socket({
+      url: '/',
+      headers: {
+        cookie: `rk=${client.socketKey}`,
+        'x-socket-connection-id': client.connectionId,
+      },
+    } as never);
+    expect(socket.connectionId).toBe(client.connectionId);
+    await socket.subscribe('configured');
+    await realtime.push({ ok: true }, 'configured');
+    expect(await client.next()).toEqual({
+      channel: 'configured',
+      payload: { ok: true },
+    });
+    await client.close();
     const options = app.get<ResolvedRealtimeOptions>(REALTIME_OPTIONS);
     expect(options.reconnectGrace).toBe(1234);
     expect(options.cookie.name).toBe('rk');
@@ -615,6 +629,10 @@ describe('forRootAsync with path /rt', () => {
   });
 
   it('does not upgrade on the default path /', async () => {
-    await expect(handshakeStatus(url)).rejects.toThrow();
+    // The server is up (HTTP answers), and destroys upgrades to any other path.
+    expect((await fetch(`${url}/nothing-here`)).status).toBe(404);
+    await expect(handshakeStatus(url)).rejects.toThrow(
+      /socket hang up|ECONNRESET/,
+    );
   });
 });

@@ -8,6 +8,7 @@ import {
   type InstanceProcess,
 } from './support/instance-process';
 import {
+  freePort,
   redisAvailable,
   redisCommand,
   startCluster,
@@ -15,7 +16,7 @@ import {
   type RedisCluster,
   type RedisProcess,
 } from './support/redis-server';
-import { connect, type TestClient } from './support/ws-client';
+import { connect, handshakeStatus, type TestClient } from './support/ws-client';
 import { startProxy } from './support/tcp-proxy';
 
 const SECRET = 'redis-suite-secret-0123456789-abcdefghij';
@@ -186,6 +187,34 @@ describe.skipIf(!redisAvailable())(
         payload: 'x2 still',
       });
       await client.close();
+    });
+
+    it('an unsubscribe lasts: a reconnect within reconnectGrace, on any instance, does not get the channel back', async () => {
+      const { page, client } = await view(A, '/room/durable', B);
+      const key = page.key as string;
+      const id = page.connectionId as string;
+      await postJson(`${a.url}/subscribe`, { channels: ['kept'] }, key, id);
+      const unsub = await postJson(
+        `${c.url}/unsubscribe`,
+        { channels: ['room:durable'] },
+        key,
+        id,
+      );
+      expect(unsub.status).toBe(200);
+      await client.close();
+      for (const on of [B, A]) {
+        const again = await connect(on.url, { connectionId: id, key });
+        await C.push('gone', ['room:durable']);
+        await C.push('marker', ['kept']);
+        expect(await again.next()).toEqual({
+          channel: 'kept',
+          payload: 'marker',
+        });
+        await again.close();
+      }
+      expect(
+        await inspect.smembers(`rt-test:{${await digestOf(A, page)}}:ch`),
+      ).not.toContain('room:durable');
     });
 
     it('sendTo from any instance reaches only that view, wherever its socket is', async () => {
@@ -572,6 +601,35 @@ describe.skipIf(!redisAvailable())('Redis registry: faults', () => {
     });
   }
 
+  it("Redis unreachable at boot: the app boots, and a valid view's handshake gets 503 after publishTimeout (rejections.registry_unavailable)", async () => {
+    // A loopback port nothing listens on.
+    const nowhere = `redis://127.0.0.1:${await freePort()}`;
+    const app = await startApp(
+      redisOptions(nowhere, { keyPrefix: 'boot:', publishTimeout: 400 }),
+    );
+    try {
+      expect(app.realtime.stats().registry).toEqual({
+        kind: 'redis',
+        ready: false,
+      });
+      const page = await getPage(`${app.url}/plain`);
+      expect(page.status).toBe(200);
+      const started = Date.now();
+      expect(
+        await handshakeStatus(app.url, {
+          connectionId: page.connectionId,
+          key: page.key,
+        }),
+      ).toBe(503);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(350);
+      expect(app.realtime.stats().rejections.registry_unavailable).toBe(1);
+      // An inert handshake needs no registry: it still opens.
+      expect(await handshakeStatus(app.url, {})).toBe(101);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('while Redis is down, push rejects with registry_unavailable after publishTimeout', async () => {
     const redis = await startRedis();
     const { a, b, ready } = await twoInstances(redis.url, 'down:');
@@ -598,6 +656,15 @@ describe.skipIf(!redisAvailable())('Redis registry: faults', () => {
       const waited = Date.now() - started;
       expect(waited).toBeGreaterThanOrEqual(550);
       expect(waited).toBeLessThan(5000);
+      // A valid view cannot load its subscriptions: its handshake gets 503.
+      const page = await getPage(`${a.url}/plain`);
+      expect(
+        await handshakeStatus(a.url, {
+          connectionId: page.connectionId,
+          key: page.key,
+        }),
+      ).toBe(503);
+      expect(a.realtime.stats().rejections.registry_unavailable).toBe(1);
     } finally {
       await Promise.all([a.close(), b.close()]);
       await redis.stop();
@@ -723,10 +790,19 @@ describe.skipIf(!redisAvailable())(
         payload: 'only you',
       });
       const wildReceivers = views.filter((v) => /^cl1\d*$/.test(v.room));
+      expect(wildReceivers.length).toBeGreaterThan(1);
       for (const v of wildReceivers)
         expect(await v.client.next()).toEqual({
           channel: `room:${v.room}`,
           payload: 'wild',
+        });
+      // A marker on every room is each view's next frame: `first` got no 'not you' after
+      // its unsubscribe, and no view outside the pattern got 'wild'.
+      for (const v of views) await A.push('marker', [`room:${v.room}`]);
+      for (const v of views)
+        expect(await v.client.next()).toEqual({
+          channel: `room:${v.room}`,
+          payload: 'marker',
         });
 
       const seen: unknown[] = [];

@@ -186,6 +186,13 @@ describe('the sample chat (what `npm start` runs)', () => {
     const frame = await other.inbox.take(onChannel('chat:other'));
     expect(frame.payload).toMatchObject({ name: 'cy', text: 'hello other' });
     expect(other.inbox.channels()).not.toContain('chat:lobby');
+    // Bob reads up to a later lobby message: nothing of the other room came before it.
+    await postOverSocket(ada.inbox, 'lobby', { name: 'ada', text: 'marker' });
+    await bob.inbox.take(
+      (f) =>
+        f.channel === 'chat:lobby' &&
+        (f.payload as { text?: string }).text === 'marker',
+    );
     expect(bob.inbox.channels()).not.toContain('chat:other');
   });
 

@@ -149,6 +149,61 @@ describe('identity and handshake security (SPEC §5)', () => {
     expect(t.realtime.stats().rejections.origin).toBe(4);
   });
 
+  it('Origin and Host compare without case; a foreign origin in any case is refused', async () => {
+    const page = await getPage(`${t.url}/plain`);
+    const creds = { connectionId: page.connectionId, key: page.key };
+    const port = Number(new URL(t.url).port);
+    const status = (origin: string, host?: string) =>
+      handshakeStatus(t.url, {
+        ...creds,
+        origin,
+        headers: host ? { host } : {},
+      });
+    for (const foreign of [
+      'https://EVIL.example',
+      'http://Evil.Example',
+      `HTTP://EVIL.EXAMPLE:${port}`,
+      `http://127.0.0.1.evil.example:${port}`,
+      `http://LOCALHOST.evil:${port}`,
+    ])
+      expect(await status(foreign), foreign).toBe(403);
+    expect(await status(`HTTP://127.0.0.1:${port}`)).toBe(101);
+    expect(await status(`http://localhost:${port}`, `LOCALHOST:${port}`)).toBe(
+      101,
+    );
+    expect(await status(`http://LocalHost:${port}`, `localhost:${port}`)).toBe(
+      101,
+    );
+    expect(
+      await status(`http://localhost:${port + 1}`, `localhost:${port}`),
+    ).toBe(403);
+  });
+
+  it('X-Forwarded-Proto counts for the own origin only with trustProxy', async () => {
+    const trusting = await startApp({ trustProxy: true });
+    try {
+      for (const [app, trusted] of [
+        [t, false],
+        [trusting, true],
+      ] as const) {
+        const page = await getPage(`${app.url}/plain`);
+        const http = new URL(app.url).origin;
+        const https = http.replace(/^http:/, 'https:');
+        const status = (origin: string) =>
+          handshakeStatus(app.url, {
+            connectionId: page.connectionId,
+            key: page.key,
+            origin,
+            headers: { 'x-forwarded-proto': 'https' },
+          });
+        expect(await status(https)).toBe(trusted ? 101 : 403);
+        expect(await status(http)).toBe(trusted ? 403 : 101);
+      }
+    } finally {
+      await trusting.close();
+    }
+  });
+
   it('malformed requests get error frames and the connection stays open', async () => {
     const page = await getPage(`${t.url}/plain`);
     const client = await connect(t.url, {
