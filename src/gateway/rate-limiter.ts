@@ -19,9 +19,11 @@ export class RateLimiter {
 
   /** Takes one token; false when the connection is over its budget. */
   take(connection: RealtimeConnection, now: number): boolean {
+    // A wall clock set back (NTP, a resumed VM) refills nothing but takes nothing either.
+    const elapsed = Math.max(0, now - connection.refilledAt);
     const tokens = Math.min(
       this.capacity,
-      connection.tokens + (now - connection.refilledAt) * this.perMs,
+      connection.tokens + elapsed * this.perMs,
     );
     connection.refilledAt = now;
     if (tokens >= this.capacity) connection.strikes = 0;
