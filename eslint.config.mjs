@@ -13,6 +13,8 @@ export default defineConfig(
     'coverage/',
     'test-artifacts/',
     'bench/results/',
+    'reports/',
+    '.stryker-tmp/',
   ]),
   eslint.configs.recommended,
   tseslint.configs.recommended,

@@ -1,0 +1,286 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { RealtimeError } from '../../src/exceptions/realtime.error';
+import { MemoryRegistry } from '../../src/registry/memory.registry';
+import type { RegistryEvent } from '../../src/registry/realtime-registry';
+import { TOO_MANY_CHANNELS } from '../../src/realtime.messages';
+
+// SPEC §6.3: a never-connected view expires after pendingTtl, a disconnected one after
+// reconnectGrace; §7 maxChannelsPerView: a subscribe past it applies nothing.
+
+const PENDING_TTL = 5000;
+const GRACE = 1000;
+
+function registry(maxChannelsPerView = 100) {
+  const r = new MemoryRegistry({
+    pendingTtl: PENDING_TTL,
+    reconnectGrace: GRACE,
+    maxChannelsPerView,
+  });
+  const events: RegistryEvent[] = [];
+  r.events$.subscribe((event) => events.push(event));
+  return { r, events };
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('MemoryRegistry: what it is', () => {
+  it('is the memory registry, always ready', async () => {
+    const { r } = registry();
+    expect(r.kind).toBe('memory');
+    expect(r.isReady()).toBe(true);
+    r.listen();
+    r.unlisten();
+    expect(r.size).toBe(0);
+    expect(r.channelsOf('d')).toBeUndefined();
+    await r.close();
+  });
+});
+
+describe('MemoryRegistry: pushes', () => {
+  it('publish emits one push per channel, in order', async () => {
+    const { r, events } = registry();
+    await r.publish(['a', 'b'], '"x"');
+    await r.publish([], '"y"');
+    expect(events).toEqual([
+      { type: 'push', channel: 'a', json: '"x"' },
+      { type: 'push', channel: 'b', json: '"x"' },
+    ]);
+  });
+
+  it('publishMatching emits one pushMatching per pattern', async () => {
+    const { r, events } = registry();
+    await r.publishMatching(['chat:*', 'news:*'], '1');
+    await r.publishMatching([], '2');
+    expect(events).toEqual([
+      { type: 'pushMatching', pattern: 'chat:*', json: '1' },
+      { type: 'pushMatching', pattern: 'news:*', json: '1' },
+    ]);
+  });
+
+  it('sendTo emits one direct event', async () => {
+    const { r, events } = registry();
+    await r.sendTo('d1', 'inbox', '{"n":1}');
+    expect(events).toEqual([
+      { type: 'direct', digest: 'd1', channel: 'inbox', json: '{"n":1}' },
+    ]);
+  });
+});
+
+describe('MemoryRegistry: subscriptions', () => {
+  it('stores distinct channels per view; a pending view emits nothing', async () => {
+    const { r, events } = registry();
+    await r.subscribe('d', ['a', 'b', 'a']);
+    await r.subscribe('d', ['b', 'c']);
+    await r.subscribe('e', ['x']);
+    expect(r.channelsOf('d')).toEqual(['a', 'b', 'c']);
+    expect(r.channelsOf('e')).toEqual(['x']);
+    expect(r.size).toBe(2);
+    expect(events).toEqual([]);
+  });
+
+  it('attach returns the view’s channels; later changes are emitted, only for what changed', async () => {
+    const { r, events } = registry();
+    await r.subscribe('d', ['a']);
+    expect(await r.attach('d')).toEqual(['a']);
+    await r.subscribe('d', ['a', 'b', 'c', 'b']);
+    await r.subscribe('d', ['a']);
+    await r.unsubscribe('d', ['a', 'zz']);
+    await r.unsubscribe('d', ['zz']);
+    expect(events).toEqual([
+      { type: 'subscribe', digest: 'd', channels: ['b', 'c'] },
+      { type: 'unsubscribe', digest: 'd', channels: ['a'] },
+    ]);
+    expect(r.channelsOf('d')).toEqual(['b', 'c']);
+  });
+
+  it('attach of an unknown view makes an empty live one', async () => {
+    const { r, events } = registry();
+    expect(await r.attach('new')).toEqual([]);
+    expect(r.channelsOf('new')).toEqual([]);
+    await r.subscribe('new', ['a']);
+    expect(events).toEqual([
+      { type: 'subscribe', digest: 'new', channels: ['a'] },
+    ]);
+  });
+
+  it('unsubscribe of a pending view applies silently; of an unknown view does nothing', async () => {
+    const { r, events } = registry();
+    await r.subscribe('d', ['a', 'b']);
+    await r.unsubscribe('d', ['a']);
+    expect(r.channelsOf('d')).toEqual(['b']);
+    await expect(r.unsubscribe('nobody', ['a'])).resolves.toBeUndefined();
+    expect(r.size).toBe(1);
+    expect(events).toEqual([]);
+  });
+
+  it('up to maxChannelsPerView distinct channels; past it too_many_channels and nothing applied', async () => {
+    const { r, events } = registry(3);
+    await r.subscribe('d', ['a', 'b']);
+    await r.attach('d');
+    // Re-subscribing held channels is free.
+    await r.subscribe('d', ['a', 'b', 'c', 'a']);
+    expect(r.channelsOf('d')).toEqual(['a', 'b', 'c']);
+    const error = await r.subscribe('d', ['c', 'x']).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RealtimeError);
+    expect((error as RealtimeError).code).toBe('too_many_channels');
+    expect((error as RealtimeError).message).toBe(TOO_MANY_CHANNELS(3));
+    expect(r.channelsOf('d')).toEqual(['a', 'b', 'c']);
+    expect(events).toEqual([
+      { type: 'subscribe', digest: 'd', channels: ['c'] },
+    ]);
+  });
+
+  it('a refused subscribe of a new view leaves no view behind', async () => {
+    const { r } = registry(2);
+    await expect(r.subscribe('d', ['a', 'b', 'c'])).rejects.toThrow(
+      TOO_MANY_CHANNELS(2),
+    );
+    expect(r.size).toBe(0);
+    expect(r.channelsOf('d')).toBeUndefined();
+    expect(vi.getTimerCount()).toBe(0);
+    await r.subscribe('d', ['a', 'b']);
+    expect(r.channelsOf('d')).toEqual(['a', 'b']);
+  });
+});
+
+describe('MemoryRegistry: expiry (fake timers)', () => {
+  it('a never-connected view expires after pendingTtl, not before', async () => {
+    const { r } = registry();
+    await r.subscribe('d', ['a']);
+    vi.advanceTimersByTime(PENDING_TTL - 1);
+    expect(r.channelsOf('d')).toEqual(['a']);
+    vi.advanceTimersByTime(1);
+    expect(r.channelsOf('d')).toBeUndefined();
+    expect(r.size).toBe(0);
+  });
+
+  it('another subscribe of a pending view starts its pendingTtl again, with one timer', async () => {
+    const { r } = registry();
+    await r.subscribe('d', ['a']);
+    vi.advanceTimersByTime(PENDING_TTL - 100);
+    await r.subscribe('d', ['b']);
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(200);
+    expect(r.channelsOf('d')).toEqual(['a', 'b']);
+    vi.advanceTimersByTime(PENDING_TTL - 200);
+    expect(r.channelsOf('d')).toBeUndefined();
+  });
+
+  it('an attached view never expires and holds no timer', async () => {
+    const { r } = registry();
+    await r.subscribe('d', ['a']);
+    await r.attach('d');
+    expect(vi.getTimerCount()).toBe(0);
+    vi.advanceTimersByTime(10 * PENDING_TTL);
+    expect(r.channelsOf('d')).toEqual(['a']);
+  });
+
+  it('after the last detach the view keeps its channels for reconnectGrace, then expires', async () => {
+    const { r } = registry();
+    await r.subscribe('d', ['a']);
+    await r.attach('d');
+    await r.attach('d');
+    r.detach('d');
+    expect(vi.getTimerCount()).toBe(0);
+    vi.advanceTimersByTime(10 * PENDING_TTL);
+    expect(r.channelsOf('d')).toEqual(['a']);
+    r.detach('d');
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(GRACE - 1);
+    expect(r.channelsOf('d')).toEqual(['a']);
+    vi.advanceTimersByTime(1);
+    expect(r.channelsOf('d')).toBeUndefined();
+    expect(r.size).toBe(0);
+  });
+
+  it('a reconnect within reconnectGrace keeps the view: attach gives its channels back', async () => {
+    const { r, events } = registry();
+    await r.subscribe('d', ['a', 'b']);
+    await r.attach('d');
+    r.detach('d');
+    vi.advanceTimersByTime(GRACE - 1);
+    expect(await r.attach('d')).toEqual(['a', 'b']);
+    expect(vi.getTimerCount()).toBe(0);
+    vi.advanceTimersByTime(10 * GRACE);
+    expect(r.channelsOf('d')).toEqual(['a', 'b']);
+    await r.subscribe('d', ['c']);
+    expect(events).toEqual([
+      { type: 'subscribe', digest: 'd', channels: ['c'] },
+    ]);
+  });
+
+  it('a pending view that connects and leaves gets reconnectGrace, not the rest of pendingTtl', async () => {
+    const { r } = registry();
+    await r.subscribe('d', ['a']);
+    await r.attach('d');
+    r.detach('d');
+    vi.advanceTimersByTime(GRACE);
+    expect(r.channelsOf('d')).toBeUndefined();
+  });
+
+  it('a view without channels is dropped at once when its last connection leaves', async () => {
+    const { r } = registry();
+    await r.attach('d');
+    r.detach('d');
+    expect(r.size).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+    await r.subscribe('e', ['a']);
+    await r.attach('e');
+    await r.unsubscribe('e', ['a']);
+    r.detach('e');
+    expect(r.size).toBe(0);
+  });
+
+  it('a detach too many (or of an unknown view) changes nothing', async () => {
+    const { r, events } = registry();
+    r.detach('nobody');
+    expect(r.size).toBe(0);
+    await r.subscribe('d', ['a']);
+    r.detach('d');
+    expect(r.channelsOf('d')).toEqual(['a']);
+    await r.attach('d');
+    r.detach('d');
+    r.detach('d');
+    await r.attach('d');
+    // Live again: a subscribe is emitted and no expiry runs.
+    await r.subscribe('d', ['b']);
+    expect(events).toEqual([
+      { type: 'subscribe', digest: 'd', channels: ['b'] },
+    ]);
+    vi.advanceTimersByTime(10 * PENDING_TTL);
+    expect(r.channelsOf('d')).toEqual(['a', 'b']);
+  });
+
+  it('a pending view that was detached without attach still expires after pendingTtl', async () => {
+    const { r } = registry();
+    await r.subscribe('d', ['a']);
+    r.detach('d');
+    vi.advanceTimersByTime(PENDING_TTL - 1);
+    expect(r.channelsOf('d')).toEqual(['a']);
+    vi.advanceTimersByTime(1);
+    expect(r.channelsOf('d')).toBeUndefined();
+  });
+});
+
+describe('MemoryRegistry: close', () => {
+  it('drops every view and timer, and completes its event stream', async () => {
+    const { r } = registry();
+    let completed = false;
+    r.events$.subscribe({ complete: () => (completed = true) });
+    await r.subscribe('d', ['a']);
+    await r.subscribe('e', ['b']);
+    await r.attach('f');
+    expect(vi.getTimerCount()).toBe(2);
+    await r.close();
+    expect(vi.getTimerCount()).toBe(0);
+    expect(r.size).toBe(0);
+    expect(r.channelsOf('d')).toBeUndefined();
+    expect(completed).toBe(true);
+  });
+});
