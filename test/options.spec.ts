@@ -1,5 +1,6 @@
 import { Inject, Injectable, Module } from '@nestjs/common';
 import type { INestApplication } from '@nestjs/common';
+import { IoAdapter } from '@nestjs/platform-socket.io';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -530,6 +531,23 @@ describe('validation at boot', () => {
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
     app.useWebSocketAdapter(new WsAdapter(app));
+    try {
+      await expect(app.listen(0, '127.0.0.1')).rejects.toThrow(
+        /RealtimeWsAdapter/,
+      );
+    } finally {
+      await app.close().catch(() => undefined);
+    }
+  });
+
+  it('an app with the Socket.IO adapter fails to start, naming RealtimeWsAdapter', async () => {
+    @Module({ imports: [RealtimeModule.forRoot({})] })
+    class IoAdapterModule {}
+    const moduleRef = await Test.createTestingModule({
+      imports: [IoAdapterModule],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    app.useWebSocketAdapter(new IoAdapter(app));
     try {
       await expect(app.listen(0, '127.0.0.1')).rejects.toThrow(
         /RealtimeWsAdapter/,
