@@ -9,7 +9,7 @@ export type {
   OriginPredicate,
 } from './realtime.options';
 export { RealtimeService } from './realtime.service';
-export { RealtimeSocket } from './http/realtime-socket';
+export { RealtimeSocket } from './realtime-socket';
 export { Socket, SocketConnectionId } from './http/socket.decorators';
 export { RealtimeWsAdapter } from './gateway/realtime-ws.adapter';
 export { RealtimeError } from './exceptions/realtime.error';

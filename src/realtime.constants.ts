@@ -9,18 +9,3 @@ export const REALTIME_REGISTRY = Symbol('nestjs-realtime:registry');
 
 /** Marks the gateway options of our own gateway, so the adapter leaves user gateways alone. */
 export const REALTIME_GATEWAY_MARKER = '__nestjsRealtime';
-
-/** Request property holding the service of the app that handles the request. */
-export const kRealtimeService = Symbol.for('nestjs-realtime.service');
-/** Request property caching the request's RealtimeSocket. */
-export const kRealtimeSocket = Symbol.for('nestjs-realtime.socket');
-/** WebSocket property pointing at its RealtimeConnection (marks our sockets). */
-export const kConnection = Symbol.for('nestjs-realtime.connection');
-/** Request property holding the handshake result of an upgrade request. */
-export const kHandshake = Symbol.for('nestjs-realtime.handshake');
-
-export const CONNECTION_ID_PARAM = 'socket_connection_id';
-export const CONNECTION_ID_HEADER = 'x-socket-connection-id';
-export const SOCKET_KEY_PARAM = 'socket_key';
-export const SOCKET_KEY_HEADER = 'x-socket-key';
-export const BODY_ATTRIBUTE = 'data-socket-connection-id';

@@ -31,11 +31,10 @@ export const INVALID_MESSAGE =
 export const INVALID_DIGEST =
   'a digest must be a string returned by RealtimeSocket.digest';
 
-export const FRAME_BINARY = 'binary frames are not supported; send JSON text';
-export const FRAME_NOT_JSON = 'the frame is not valid JSON';
-export const FRAME_NOT_OBJECT = 'the frame must be a JSON object';
-export const FRAME_BAD_ID = '"id" must be a string or a finite number';
-export const FRAME_BAD_ACTION = '"action" must be a non-empty string';
+// Why a frame is not a request: wire texts, defined with the protocol (src/protocol/frames.ts).
+export { FrameProblem } from './protocol/frames';
+export const HANDLER_FAILED = 'the handler failed';
+export const UNEXPECTED_HANDSHAKE = 'unexpected handshake';
 export const RATE_LIMITED = 'too many requests: slow down';
 export const TOO_MANY_IN_FLIGHT =
   'too many requests of this connection are still running (maxInFlight): wait for replies';

@@ -15,6 +15,7 @@ import {
 import { ConnectionAcceptor } from './gateway/connection-acceptor';
 import { ConnectionHub } from './gateway/connection-hub';
 import { Heartbeat } from './gateway/heartbeat';
+import { Inbound } from './gateway/inbound';
 import { createRealtimeGateway } from './gateway/realtime.gateway';
 import {
   DiscoveryModule,
@@ -24,13 +25,13 @@ import {
 import { installDefaultAdapter } from './gateway/default-adapter';
 import { RealtimeLifecycle } from './gateway/realtime-lifecycle';
 import { CallRouteHandler } from './handlers/call-route.handler';
-import { MessageDispatcher } from './handlers/message-dispatcher';
 import { MessageHandlerExplorer } from './handlers/message-handler.explorer';
+import { MessageHandlers } from './handlers/message-handlers';
 import { PingHandler } from './handlers/ping.handler';
 import { SocketCalls } from './http/socket-calls';
 import { ClientScriptMiddleware } from './http/client-script.middleware';
 import { RealtimeHttpMiddleware } from './http/realtime-http.middleware';
-import { SocketResolver } from './http/socket-resolver';
+import { SocketContexts } from './http/socket-contexts';
 import { RealtimeIdentity } from './identity/realtime-identity';
 import {
   REALTIME_MODULE_OPTIONS,
@@ -46,6 +47,7 @@ import {
   resolveOptions,
 } from './realtime.options';
 import { RealtimeService } from './realtime.service';
+import { RealtimeChannels } from './realtime-channels';
 import { RealtimeStatsCounter } from './realtime-stats.counter';
 import { createRegistry } from './registry/create-registry';
 
@@ -174,9 +176,11 @@ export class RealtimeModule implements NestModule {
         RealtimeStatsCounter,
         ConnectionHub,
         Heartbeat,
-        SocketResolver,
+        RealtimeChannels,
+        SocketContexts,
         MessageHandlerExplorer,
-        MessageDispatcher,
+        MessageHandlers,
+        Inbound,
         SocketCalls,
         PingHandler,
         CallRouteHandler,

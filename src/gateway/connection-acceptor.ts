@@ -3,20 +3,22 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { WebSocket, WebSocketServer } from 'ws';
-import { MessageDispatcher } from '../handlers/message-dispatcher';
 import { platformTrust } from '../http/platform-trust';
-import { RealtimeSocket } from '../http/realtime-socket';
-import { SocketResolver } from '../http/socket-resolver';
 import { clientAddress } from '../identity/client-address';
 import { isOriginAllowed } from '../identity/origin';
+import { presentedIdentity } from '../identity/presented-identity';
 import { RealtimeIdentity } from '../identity/realtime-identity';
-import { kHandshake, REALTIME_OPTIONS } from '../realtime.constants';
+import { CloseCode } from '../protocol';
+import { REALTIME_OPTIONS } from '../realtime.constants';
+import { UNEXPECTED_HANDSHAKE } from '../realtime.messages';
 import type { ResolvedRealtimeOptions } from '../realtime.options';
-import { RealtimeService } from '../realtime.service';
+import { RealtimeChannels } from '../realtime-channels';
+import { RealtimeSocket } from '../realtime-socket';
 import { RealtimeStatsCounter } from '../realtime-stats.counter';
 import { ConnectionHub } from './connection-hub';
 import { ConnectionLimits } from './connection-limits';
 import { Heartbeat } from './heartbeat';
+import { Inbound } from './inbound';
 import {
   type ConnectionPlace,
   type LocalView,
@@ -30,6 +32,9 @@ interface Handshake {
   valid: { connectionId: string; view: LocalView } | null;
   connected: boolean;
 }
+
+/** Request property holding the handshake result of an upgrade request. */
+const kHandshake = Symbol.for('nestjs-realtime.handshake');
 
 type UpgradeRequest = IncomingMessage & { [kHandshake]?: Handshake };
 type VerifyCallback = (
@@ -59,10 +64,9 @@ export class ConnectionAcceptor {
   constructor(
     @Inject(REALTIME_OPTIONS) private readonly options: ResolvedRealtimeOptions,
     private readonly identity: RealtimeIdentity,
-    private readonly resolver: SocketResolver,
     private readonly hub: ConnectionHub,
-    private readonly dispatcher: MessageDispatcher,
-    private readonly realtime: RealtimeService,
+    inbound: Inbound,
+    private readonly channels: RealtimeChannels,
     private readonly stats: RealtimeStatsCounter,
     heartbeat: Heartbeat,
     @Optional() private readonly adapterHost?: HttpAdapterHost,
@@ -73,7 +77,7 @@ export class ConnectionAcceptor {
       options.maxConnectionsPerClient,
     );
     this.listeners = socketListeners(
-      dispatcher,
+      inbound,
       hub,
       heartbeat,
       this.limits,
@@ -136,7 +140,12 @@ export class ConnectionAcceptor {
         `origin ${JSON.stringify(String(req.headers.origin).slice(0, 200))} ${from}`,
       );
     }
-    const { key, connectionId } = this.resolver.presented(req, true);
+    const { key, connectionId } = presentedIdentity(
+      req,
+      this.options.cookie.name,
+      this.identity,
+      true,
+    );
     const valid =
       !!key && !!connectionId && this.identity.isIssued(connectionId, key);
     if (!valid && this.options.onInvalidConnection === 'reject') {
@@ -221,7 +230,7 @@ export class ConnectionAcceptor {
     const handshake = req[kHandshake];
     if (!handshake) {
       // Only verified handshakes reach here; anything else is closed as a server error.
-      ws.close(1011, 'unexpected handshake');
+      ws.close(CloseCode.ServerError, UNEXPECTED_HANDSHAKE);
       return;
     }
     handshake.connected = true;
@@ -231,7 +240,7 @@ export class ConnectionAcceptor {
           valid.connectionId,
           valid.view.digest,
           true,
-          this.realtime,
+          this.channels,
         )
       : null;
     // Keep what handlers need, not the IncomingMessage with its buffers and raw headers.
@@ -254,6 +263,7 @@ export class ConnectionAcceptor {
       socket,
       handshake.place,
       this.options.rateLimit.messages,
+      this.hub,
     );
     this.hub.add(connection);
     this.logger.debug(

@@ -7,38 +7,41 @@ import {
   REALTIME_OPTIONS,
   REALTIME_REGISTRY,
 } from '../realtime.constants';
-import type { ResolvedRealtimeOptions } from '../realtime.options';
+import { CloseCode, pushFrame } from '../protocol';
 import { RealtimeStatsCounter } from '../realtime-stats.counter';
 import type {
   RealtimeRegistry,
   RegistryEvent,
 } from '../registry/realtime-registry';
-import { pushFrame, TEXT_FRAME } from './frames';
-import { LocalView, type RealtimeConnection } from './realtime-connection';
+import {
+  LocalView,
+  type Outlet,
+  type RealtimeConnection,
+} from './realtime-connection';
 
-const OPEN = 1; // WebSocket.OPEN
 /** How long a slow consumer's closing handshake may take before the socket is dropped. */
 export const SLOW_CONSUMER_CLOSE_TIMEOUT = 10_000;
 
 /**
  * The local side of the registry: client views held by this instance, the index
- * channel -> connections, and the fan-out. It consumes the registry's event stream.
+ * channel -> connections, and the fan-out. It consumes the registry's event stream,
+ * and is the outlet every connection's writes are counted in.
  */
 @Injectable()
-export class ConnectionHub {
+export class ConnectionHub implements Outlet {
   readonly events = new Subject<RealtimeEvent>();
   private readonly views = new Map<string, LocalView>();
   private readonly index = new Map<string, Set<RealtimeConnection>>();
   private readonly connections = new Set<RealtimeConnection>();
   private readonly subscription: Subscription;
-  private readonly maxBufferedBytes: number;
+  readonly maxBufferedBytes: number;
   private readonly logger = new Logger('Realtime');
 
   constructor(
     @Inject(REALTIME_INSTANCE_ID) readonly instanceId: string,
     @Inject(REALTIME_REGISTRY) private readonly registry: RealtimeRegistry,
     private readonly stats: RealtimeStatsCounter,
-    @Inject(REALTIME_OPTIONS) options: ResolvedRealtimeOptions,
+    @Inject(REALTIME_OPTIONS) options: { maxBufferedBytes: number },
   ) {
     this.maxBufferedBytes = options.maxBufferedBytes;
     this.subscription = registry.events$.subscribe((event) =>
@@ -126,21 +129,28 @@ export class ConnectionHub {
     return this.connections.values();
   }
 
+  sent(): void {
+    this.stats.messagesOut++;
+  }
+
   /**
    * SPEC §7 slow consumer: a socket whose outbound backlog passed maxBufferedBytes gets
    * nothing more (it leaves the index at once, so its buffer stops growing and the
    * others are not held up) and is closed with 4000, so its client reconnects.
    */
-  checkBackpressure(connection: RealtimeConnection): void {
+  slowConsumer(connection: RealtimeConnection): void {
     const backlog = connection.ws.bufferedAmount;
-    if (backlog <= this.maxBufferedBytes || !this.connections.has(connection))
-      return;
+    if (!this.connections.has(connection)) return;
     this.stats.slowConsumerCloses++;
     this.logger.warn(
       `Closed a slow consumer${connection.connectionId ? ` (${connection.connectionId})` : ''} from ${connection.address || '?'}: outbound backlog of ${backlog} bytes above maxBufferedBytes (${this.maxBufferedBytes})`,
     );
     this.remove(connection);
-    connection.closeWith(4000, 'slow_consumer', 'slow consumer');
+    connection.closeWith(
+      CloseCode.SlowConsumer,
+      'slow_consumer',
+      'slow consumer',
+    );
     // Its closing handshake waits behind the backlog; do not wait forever.
     setTimeout(
       () => connection.terminate('slow_consumer'),
@@ -203,21 +213,12 @@ export class ConnectionHub {
     }
   }
 
-  private write(connections: Set<RealtimeConnection>, frame: Buffer): void {
-    let written = 0;
+  /** One frame, serialized once (SPEC §6.5), through each connection's send path. */
+  private write(connections: Set<RealtimeConnection>, text: string): void {
+    const frame = Buffer.from(text);
     let dropped = 0;
-    const max = this.maxBufferedBytes;
-    for (const connection of connections) {
-      const ws = connection.ws;
-      if (ws.readyState === OPEN) {
-        ws.send(frame, TEXT_FRAME);
-        written++;
-        if (ws.bufferedAmount > max) this.checkBackpressure(connection);
-      } else {
-        dropped++;
-      }
-    }
-    this.stats.messagesOut += written;
+    for (const connection of connections)
+      if (!connection.send(frame)) dropped++;
     this.stats.framesDropped += dropped;
   }
 

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { REALTIME_OPTIONS } from '../realtime.constants';
-import type { ResolvedRealtimeOptions } from '../realtime.options';
 import { ConnectionHub } from './connection-hub';
 import type { RealtimeConnection } from './realtime-connection';
 
@@ -21,7 +20,7 @@ export class Heartbeat {
 
   constructor(
     private readonly hub: ConnectionHub,
-    @Inject(REALTIME_OPTIONS) options: ResolvedRealtimeOptions,
+    @Inject(REALTIME_OPTIONS) options: { heartbeatInterval: number },
   ) {
     this.interval = options.heartbeatInterval;
   }
@@ -50,8 +49,7 @@ export class Heartbeat {
         continue;
       }
       connection.alive = false;
-      connection.ws.ping(this.payload);
-      this.hub.checkBackpressure(connection);
+      connection.ping(this.payload);
     }
   }
 }

@@ -1,5 +1,16 @@
-import type { ResolvedRealtimeOptions } from '../realtime.options';
-import type { RealtimeConnection } from './realtime-connection';
+/** The `rateLimit` option (SPEC §7), resolved. */
+export interface RateLimit {
+  messages: number;
+  interval: number;
+  closeAfter: number;
+}
+
+/** A connection's bucket: tokens left, when last refilled, refusals in a row. */
+export interface Bucket {
+  tokens: number;
+  refilledAt: number;
+  strikes: number;
+}
 
 /**
  * A token bucket per connection (SPEC §7 `rateLimit`): `messages` requests per
@@ -11,14 +22,14 @@ export class RateLimiter {
   private readonly perMs: number;
   readonly closeAfter: number;
 
-  constructor(options: ResolvedRealtimeOptions['rateLimit']) {
+  constructor(options: RateLimit) {
     this.capacity = options.messages;
     this.perMs = options.messages / options.interval;
     this.closeAfter = options.closeAfter;
   }
 
   /** Takes one token; false when the connection is over its budget. */
-  take(connection: RealtimeConnection, now: number): boolean {
+  take(connection: Bucket, now: number): boolean {
     // A wall clock set back (NTP, a resumed VM) refills nothing but takes nothing either.
     const elapsed = Math.max(0, now - connection.refilledAt);
     const tokens = Math.min(

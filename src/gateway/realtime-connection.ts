@@ -1,11 +1,17 @@
 import type { Subscription } from 'rxjs';
 import type { WebSocket } from 'ws';
-import { kConnection } from '../realtime.constants';
-import type { RealtimeSocket } from '../http/realtime-socket';
 import type {
   RealtimeContext,
   RealtimeUpgradeRequest,
 } from '../interfaces/realtime-message';
+import { OPEN } from '../protocol';
+import type { RealtimeSocket } from '../realtime-socket';
+
+/** WebSocket property pointing at its RealtimeConnection (marks our sockets). */
+export const kConnection = Symbol.for('nestjs-realtime.connection');
+
+/** Options reused for every write: frames are JSON text, never binary. */
+const TEXT = { binary: false } as const;
 
 /** The connections of one client view (digest) on this instance. */
 export class LocalView {
@@ -22,6 +28,20 @@ export interface ConnectionPlace {
   readonly address: string;
   /** The issued socket key, when the client presented one. */
   readonly key: string | undefined;
+}
+
+/** Where every connection's writes are counted and its backlog judged: one per app. */
+export interface Outlet {
+  readonly maxBufferedBytes: number;
+  /** A frame was written. */
+  sent(): void;
+  /** The connection's outbound backlog passed maxBufferedBytes (SPEC §7 slow consumer). */
+  slowConsumer(connection: RealtimeConnection): void;
+}
+
+/** The connection a socket belongs to (set when it was accepted). */
+export function connectionOf(ws: WebSocket): RealtimeConnection {
+  return (ws as unknown as { [kConnection]: RealtimeConnection })[kConnection];
 }
 
 /** One accepted WebSocket. `view` is null for an inert connection (SPEC §5). */
@@ -54,13 +74,46 @@ export class RealtimeConnection {
     readonly socket: RealtimeSocket | null,
     place: ConnectionPlace,
     rateLimitMessages: number,
+    private readonly outlet: Outlet,
   ) {
     this.address = place.address;
     this.key = place.key;
     this.tokens = rateLimitMessages;
-    // Marks the socket as ours and lets @Socket() find the context from the ws client.
+    // Marks the socket as ours and lets the listeners find the connection from the ws client.
     (ws as unknown as { [kConnection]: RealtimeConnection })[kConnection] =
       this;
+  }
+
+  /**
+   * The one send path (SPEC §4, §7): pushes and replies alike. Writes the frame when the
+   * socket is open, counts it, and checks the backlog. False when the socket was not open.
+   */
+  send(frame: string | Buffer): boolean {
+    const ws = this.ws;
+    if (ws.readyState !== OPEN) return false;
+    ws.send(frame, TEXT);
+    this.outlet.sent();
+    if (ws.bufferedAmount > this.outlet.maxBufferedBytes)
+      this.outlet.slowConsumer(this);
+    return true;
+  }
+
+  /** Answers a client's ping; the pong counts toward the backlog like any write. */
+  pong(data: Buffer): void {
+    if (this.ws.readyState !== OPEN) return;
+    this.ws.pong(data);
+    this.checkBackpressure();
+  }
+
+  /** A heartbeat ping; the backlog is checked even when nothing else is written. */
+  ping(data: Buffer): void {
+    this.ws.ping(data);
+    this.checkBackpressure();
+  }
+
+  checkBackpressure(): void {
+    if (this.ws.bufferedAmount > this.outlet.maxBufferedBytes)
+      this.outlet.slowConsumer(this);
   }
 
   /** What handlers get; undefined for an inert connection. */

@@ -6,7 +6,7 @@ import {
   type OnApplicationBootstrap,
   type OnModuleInit,
 } from '@nestjs/common';
-import { MessageDispatcher } from '../handlers/message-dispatcher';
+import { CloseCode } from '../protocol';
 import { REALTIME_OPTIONS, REALTIME_REGISTRY } from '../realtime.constants';
 import { ADAPTER_MISSING, DEV_SECRET_WARNING } from '../realtime.messages';
 import type { ResolvedRealtimeOptions } from '../realtime.options';
@@ -14,6 +14,7 @@ import type { RealtimeRegistry } from '../registry/realtime-registry';
 import { ConnectionAcceptor } from './connection-acceptor';
 import { ConnectionHub } from './connection-hub';
 import { Heartbeat } from './heartbeat';
+import { Inbound } from './inbound';
 
 function sleepUntil(condition: () => boolean, deadline: number): Promise<void> {
   return new Promise((resolve) => {
@@ -40,7 +41,7 @@ export class RealtimeLifecycle
     @Inject(REALTIME_REGISTRY) private readonly registry: RealtimeRegistry,
     private readonly acceptor: ConnectionAcceptor,
     private readonly hub: ConnectionHub,
-    private readonly dispatcher: MessageDispatcher,
+    private readonly inbound: Inbound,
     private readonly heartbeat: Heartbeat,
   ) {}
 
@@ -62,9 +63,13 @@ export class RealtimeLifecycle
     const deadline = Date.now() + this.options.shutdownTimeout;
     this.acceptor.stopAccepting();
     this.heartbeat.stop();
-    await sleepUntil(() => this.dispatcher.inFlight === 0, deadline);
+    await sleepUntil(() => this.inbound.inFlight === 0, deadline);
     for (const connection of this.hub.all())
-      connection.closeWith(1001, 'shutdown', 'server shutting down');
+      connection.closeWith(
+        CloseCode.GoingAway,
+        'shutdown',
+        'server shutting down',
+      );
     await sleepUntil(() => this.hub.connectionCount === 0, deadline);
     for (const connection of this.hub.all()) connection.terminate('shutdown');
     await Promise.race([

@@ -1,8 +1,9 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import { WsAdapter } from '@nestjs/platform-ws';
-import { kConnection, REALTIME_GATEWAY_MARKER } from '../realtime.constants';
+import { REALTIME_GATEWAY_MARKER } from '../realtime.constants';
 import { ConnectionAcceptor } from './connection-acceptor';
+import { kConnection } from './realtime-connection';
 
 type GatewayOptions = Record<string, unknown> & { path?: string };
 

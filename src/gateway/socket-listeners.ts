@@ -1,24 +1,19 @@
 import { Logger } from '@nestjs/common';
 import type { RawData, WebSocket } from 'ws';
-import type { MessageDispatcher } from '../handlers/message-dispatcher';
-import { kConnection } from '../realtime.constants';
 import type { RealtimeStatsCounter } from '../realtime-stats.counter';
 import { closeReasonOf, wsErrorReason } from './close-reasons';
 import type { ConnectionHub } from './connection-hub';
 import type { ConnectionLimits } from './connection-limits';
 import type { Heartbeat } from './heartbeat';
-import type { RealtimeConnection } from './realtime-connection';
-
-function connectionOf(ws: WebSocket): RealtimeConnection {
-  return (ws as unknown as { [kConnection]: RealtimeConnection })[kConnection];
-}
+import type { Inbound } from './inbound';
+import { connectionOf } from './realtime-connection';
 
 /**
  * One listener of each kind for every socket of an app: `this` is the socket and its
  * connection hangs off it, so accepting a socket allocates no closures.
  */
 export function socketListeners(
-  dispatcher: MessageDispatcher,
+  inbound: Inbound,
   hub: ConnectionHub,
   heartbeat: Heartbeat,
   limits: ConnectionLimits,
@@ -27,11 +22,11 @@ export function socketListeners(
   const logger = new Logger('Realtime');
   return {
     message(this: WebSocket, data: RawData, isBinary: boolean): void {
-      dispatcher.dispatch(connectionOf(this), data, isBinary);
+      inbound.frame(connectionOf(this), data, isBinary);
     },
     /** Pings are answered by us, not by ws: they are charged to rateLimit and the pong to the backlog (SPEC §7). */
     ping(this: WebSocket, data: Buffer): void {
-      dispatcher.ping(connectionOf(this), data);
+      inbound.ping(connectionOf(this), data);
     },
     pong(this: WebSocket, data: Buffer): void {
       heartbeat.pong(connectionOf(this), data);

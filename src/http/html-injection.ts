@@ -1,4 +1,4 @@
-import { BODY_ATTRIBUTE } from '../realtime.constants';
+import { BODY_ATTRIBUTE } from '../protocol';
 
 const BODY_TAG = /<body(?=[\s>/])/i;
 

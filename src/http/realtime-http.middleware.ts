@@ -1,19 +1,21 @@
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
-import {
-  kRealtimeService,
-  kRealtimeSocket,
-  REALTIME_OPTIONS,
-} from '../realtime.constants';
-import type { ResolvedRealtimeOptions } from '../realtime.options';
-import { RealtimeService } from '../realtime.service';
+import type { RealtimeRequest } from '../identity/presented-identity';
+import { REALTIME_OPTIONS } from '../realtime.constants';
 import {
   hasBodyTag,
   injectConnectionId,
   isHtmlResponse,
 } from './html-injection';
 import { CALL_HEADER, SocketCalls } from './socket-calls';
-import type { RealtimeRequest } from './socket-resolver';
+import { SocketContexts } from './socket-contexts';
+
+/** Request property holding the socket contexts of the app that handles the request. */
+export const kSocketContexts = Symbol.for('nestjs-realtime.contexts');
+
+export type ContextsRequest = RealtimeRequest & {
+  [kSocketContexts]?: SocketContexts;
+};
 
 type ExpressLikeResponse = ServerResponse & {
   send?: (body?: unknown) => unknown;
@@ -29,30 +31,27 @@ type ExpressLikeResponse = ServerResponse & {
 @Injectable()
 export class RealtimeHttpMiddleware implements NestMiddleware {
   constructor(
-    private readonly realtime: RealtimeService,
-    @Inject(REALTIME_OPTIONS) private readonly options: ResolvedRealtimeOptions,
+    private readonly contexts: SocketContexts,
+    @Inject(REALTIME_OPTIONS)
+    private readonly options: { injectConnectionId: boolean },
     private readonly calls: SocketCalls,
   ) {}
 
-  use(
-    req: RealtimeRequest & { [kRealtimeService]?: RealtimeService },
-    res: ExpressLikeResponse,
-    next: () => void,
-  ): void {
-    req[kRealtimeService] = this.realtime;
+  use(req: ContextsRequest, res: ExpressLikeResponse, next: () => void): void {
+    const contexts = this.contexts;
+    req[kSocketContexts] = contexts;
     if (req.headers[CALL_HEADER] !== undefined) {
       // A call-route request: the route runs as the calling connection (SPEC §5, first rule).
       const socket = this.calls.find(req.headers[CALL_HEADER]);
       delete req.headers[CALL_HEADER];
-      if (socket) req[kRealtimeSocket] = socket;
+      if (socket) contexts.adopt(req, socket);
     }
-    const realtime = this.realtime;
     if (res.locals && !Object.hasOwn(res.locals, 'socketConnectionId')) {
       // Lazy, so JSON APIs that never render do not get a key cookie they did not ask for.
       Object.defineProperty(res.locals, 'socketConnectionId', {
         enumerable: true,
         configurable: true,
-        get: () => realtime.socket(req).connectionId,
+        get: () => contexts.resolve(req).connectionId,
       });
     }
     const send = res.send;
@@ -66,7 +65,7 @@ export class RealtimeHttpMiddleware implements NestMiddleware {
           isHtmlResponse(this.getHeader('Content-Type'))
         ) {
           injected = true;
-          body = injectConnectionId(body, realtime.socket(req).connectionId);
+          body = injectConnectionId(body, contexts.resolve(req).connectionId);
         }
         return send.call(this, body);
       };

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { RealtimeSocket } from './realtime-socket';
+import type { RealtimeSocket } from '../realtime-socket';
 
 /** Header carrying the id of an in-process `call-route` request; stripped before routes see it. */
 export const CALL_HEADER = 'x-realtime-call';

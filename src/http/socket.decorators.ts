@@ -1,25 +1,23 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { RealtimeConnection } from '../gateway/realtime-connection';
-import { kConnection, kRealtimeService } from '../realtime.constants';
+import type { RealtimeContext } from '../interfaces/realtime-message';
 import { MIDDLEWARE_MISSING } from '../realtime.messages';
-import type { RealtimeService } from '../realtime.service';
-import type { RealtimeSocket } from './realtime-socket';
+import type { RealtimeSocket } from '../realtime-socket';
+import {
+  kSocketContexts,
+  type ContextsRequest,
+} from './realtime-http.middleware';
 
 function socketOf(context: ExecutionContext): RealtimeSocket {
   if (context.getType() === 'ws') {
-    const client = context.switchToWs().getClient() as {
-      [kConnection]?: RealtimeConnection;
-    };
-    const socket = client?.[kConnection]?.socket;
-    if (socket) return socket;
+    // Socket messages: the handler's third argument is the connection's RealtimeContext.
+    const realtime = context.getArgByIndex<RealtimeContext | undefined>(2);
+    if (realtime?.socket) return realtime.socket;
     throw new Error(MIDDLEWARE_MISSING);
   }
-  const req = context
-    .switchToHttp()
-    .getRequest<{ [kRealtimeService]?: RealtimeService }>();
-  const realtime = req?.[kRealtimeService];
-  if (!realtime) throw new Error(MIDDLEWARE_MISSING);
-  return realtime.socket(req as never);
+  const req = context.switchToHttp().getRequest<ContextsRequest>();
+  const contexts = req?.[kSocketContexts];
+  if (!contexts) throw new Error(MIDDLEWARE_MISSING);
+  return contexts.resolve(req);
 }
 
 /** The `RealtimeSocket` of the current request (or socket message). */

@@ -1,4 +1,11 @@
-import type { ResolvedRealtimeOptions } from '../realtime.options';
+/** What the key cookie is made of (the `cookie` option, resolved). */
+export interface KeyCookieOptions {
+  name: string;
+  secure: boolean | 'auto';
+  sameSite: 'lax' | 'strict' | 'none';
+  path: string;
+  maxAge: number;
+}
 
 /** Reads one cookie from a raw `Cookie` header (upgrade requests never see cookie-parser). */
 export function readCookie(
@@ -26,7 +33,7 @@ export function readCookie(
 /** `Set-Cookie` value for the socket key: HttpOnly, so page scripts never read it. */
 export function serializeKeyCookie(
   key: string,
-  options: ResolvedRealtimeOptions['cookie'],
+  options: KeyCookieOptions,
   secure: boolean,
 ): string {
   let cookie = `${options.name}=${key}; Path=${options.path}; HttpOnly; SameSite=${options.sameSite[0].toUpperCase()}${options.sameSite.slice(1)}`;

@@ -1,6 +1,19 @@
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import type { ResolvedRealtimeOptions } from '../realtime.options';
+
+/** Decides whether a cross-origin handshake is allowed. */
+export type OriginPredicate = (
+  origin: string,
+  request: IncomingMessage,
+) => boolean;
+
+/** What the origin check reads of the options. */
+export interface OriginRules {
+  requireOrigin: boolean;
+  trustProxy: boolean;
+  /** Full origins (normalized) or a predicate. */
+  allowedOrigins: OriginPredicate | ReadonlySet<string>;
+}
 
 /** Scheme of a request: TLS socket, or `X-Forwarded-Proto` when the proxy is trusted. */
 export function requestScheme(
@@ -25,7 +38,7 @@ export function requestScheme(
  */
 export function isOriginAllowed(
   req: IncomingMessage,
-  options: ResolvedRealtimeOptions,
+  options: OriginRules,
 ): boolean {
   const origin = req.headers.origin;
   if (origin === undefined) return !options.requireOrigin;

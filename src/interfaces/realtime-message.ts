@@ -1,13 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Observable } from 'rxjs';
-import type { RealtimeSocket } from '../http/realtime-socket';
+import type { RequestFrame } from '../protocol';
+import type { RealtimeSocket } from '../realtime-socket';
 
 /** A request frame (SPEC §4): the whole object the client sent. */
-export interface RealtimeMessage {
-  id: string | number;
-  action: string;
-  [field: string]: unknown;
-}
+export type RealtimeMessage = RequestFrame;
 
 /**
  * What stays of the upgrade request for the life of a socket: its headers (cookies

@@ -1,12 +1,5 @@
-import type { ChannelArgs } from '../channels';
-
-/** What a RealtimeSocket needs from the service; kept narrow to avoid an import cycle. */
-export interface SocketBackend {
-  subscribe(digest: string, channels: ChannelArgs): Promise<void>;
-  unsubscribe(digest: string, channels: ChannelArgs): Promise<void>;
-  push(message: unknown, ...channels: ChannelArgs): Promise<void>;
-  sendTo(digest: string, message: unknown, channel: string): Promise<void>;
-}
+import type { ChannelArgs } from './channels';
+import type { RealtimeChannels } from './realtime-channels';
 
 /** The socket context of one request: one client view (SPEC §3). Cheap to create. */
 export class RealtimeSocket {
@@ -17,26 +10,26 @@ export class RealtimeSocket {
     readonly digest: string,
     /** True when the request came over the socket (`call-route`). */
     readonly viaSocket: boolean,
-    private readonly backend: SocketBackend,
+    private readonly channels: RealtimeChannels,
   ) {}
 
   /** Subscribes this client view; in effect for its live connections before it resolves. */
   subscribe(...channels: ChannelArgs): Promise<void> {
-    return this.backend.subscribe(this.digest, channels);
+    return this.channels.subscribe(this.digest, channels);
   }
 
   /** Unsubscribes this client view; its live connections stop receiving before it resolves. */
   unsubscribe(...channels: ChannelArgs): Promise<void> {
-    return this.backend.unsubscribe(this.digest, channels);
+    return this.channels.unsubscribe(this.digest, channels);
   }
 
   /** Same as `RealtimeService.push`. */
   push(message: unknown, ...channels: ChannelArgs): Promise<void> {
-    return this.backend.push(message, ...channels);
+    return this.channels.push(message, channels);
   }
 
   /** Targeted push to this client view only. */
   send(message: unknown, channel: string): Promise<void> {
-    return this.backend.sendTo(this.digest, message, channel);
+    return this.channels.sendTo(this.digest, message, channel);
   }
 }

@@ -1,7 +1,8 @@
 import { HttpException } from '@nestjs/common';
 import { WsException } from '@nestjs/websockets';
 import { RealtimeError } from '../exceptions/realtime.error';
-import { errorFrame, type RequestId } from '../gateway/frames';
+import { HANDLER_FAILED } from '../realtime.messages';
+import { errorFrame, ErrorCode, type RequestId } from '../protocol';
 
 function httpMessage(exception: HttpException): string {
   const response = exception.getResponse();
@@ -28,7 +29,9 @@ export function errorFrameFor(
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const code =
-      status === 401 || status === 403 ? 'unauthorized' : 'handler_error';
+      status === 401 || status === 403
+        ? ErrorCode.Unauthorized
+        : ErrorCode.HandlerError;
     return {
       frame: errorFrame(id, code, httpMessage(error), status),
       unexpected: false,
@@ -41,12 +44,12 @@ export function errorFrameFor(
         ? raw
         : String((raw as { message?: unknown })?.message ?? error.message);
     return {
-      frame: errorFrame(id, 'handler_error', message),
+      frame: errorFrame(id, ErrorCode.HandlerError, message),
       unexpected: false,
     };
   }
   return {
-    frame: errorFrame(id, 'handler_error', 'the handler failed'),
+    frame: errorFrame(id, ErrorCode.HandlerError, HANDLER_FAILED),
     unexpected: true,
   };
 }

@@ -1,0 +1,4 @@
+export * from './close-codes';
+export * from './error-codes';
+export * from './frames';
+export * from './wire';
