@@ -13,7 +13,7 @@ export default {
     'src/gateway/connection-limits.ts',
     'src/options/**/*.ts',
     'src/realtime.options.ts',
-    'src/gateway/frames.ts',
+    'src/protocol/frames.ts',
     'src/registry/memory.registry.ts',
     '!src/**/*.spec.ts',
   ],

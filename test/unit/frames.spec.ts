@@ -1,26 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import {
   errorFrame,
+  FrameProblem,
+  parseRequest,
   pushFrame,
   replyFrame,
-  TEXT_FRAME,
-} from '../../src/gateway/frames';
+  requestIdOf,
+} from '../../src/protocol';
 
 // SPEC §4: frames are compact JSON text with their keys in a fixed order.
 
 describe('frames', () => {
-  it('pushes are written as text frames', () => {
-    expect(TEXT_FRAME).toEqual({ binary: false });
-  });
-
   it('a push frame is {"channel","payload"} around the payload serialized once', () => {
-    const frame = pushFrame('chat', '{"text":"hi"}');
-    expect(Buffer.isBuffer(frame)).toBe(true);
-    expect(frame.toString()).toBe('{"channel":"chat","payload":{"text":"hi"}}');
-    expect(pushFrame('a"b\\c', 'null').toString()).toBe(
+    expect(pushFrame('chat', '{"text":"hi"}')).toBe(
+      '{"channel":"chat","payload":{"text":"hi"}}',
+    );
+    expect(pushFrame('a"b\\c', 'null')).toBe(
       '{"channel":"a\\"b\\\\c","payload":null}',
     );
-    expect(JSON.parse(pushFrame('é;1', '[1,"x"]').toString())).toEqual({
+    expect(JSON.parse(pushFrame('é;1', '[1,"x"]'))).toEqual({
       channel: 'é;1',
       payload: [1, 'x'],
     });
@@ -51,5 +49,40 @@ describe('frames', () => {
     expect(errorFrame('x', 'handler_error', 'odd', 0)).toBe(
       '{"id":"x","error":{"code":"handler_error","message":"odd","status":0}}',
     );
+  });
+
+  it('parseRequest reads a request, or says exactly why a frame is not one (with its id when it has a usable one)', () => {
+    expect(parseRequest('{"id":1,"action":"ping","x":[2]}')).toEqual({
+      ok: true,
+      request: { id: 1, action: 'ping', x: [2] },
+    });
+    expect(parseRequest('{"id":"a","action":"p"}')).toMatchObject({
+      ok: true,
+    });
+    const refused: Array<[string, unknown, string]> = [
+      ['not json', null, FrameProblem.NotJson],
+      ['', null, FrameProblem.NotJson],
+      ['[1]', null, FrameProblem.NotObject],
+      ['null', null, FrameProblem.NotObject],
+      ['"s"', null, FrameProblem.NotObject],
+      ['{"action":"ping"}', null, FrameProblem.BadId],
+      ['{"id":{},"action":"ping"}', null, FrameProblem.BadId],
+      ['{"id":1e999,"action":"ping"}', null, FrameProblem.BadId],
+      ['{"id":5}', 5, FrameProblem.BadAction],
+      ['{"id":"x","action":""}', 'x', FrameProblem.BadAction],
+      ['{"id":"x","action":42}', 'x', FrameProblem.BadAction],
+    ];
+    for (const [text, id, problem] of refused)
+      expect(parseRequest(text), text).toEqual({ ok: false, id, problem });
+  });
+
+  it('requestIdOf finds a usable id, else null', () => {
+    expect(requestIdOf('{"id":7,"action":"ping"}')).toBe(7);
+    expect(requestIdOf('{"id":"k"}')).toBe('k');
+    expect(requestIdOf('{"id":null}')).toBeNull();
+    expect(requestIdOf('{"id":[1]}')).toBeNull();
+    expect(requestIdOf('{"id":1e999}')).toBeNull();
+    expect(requestIdOf('nope')).toBeNull();
+    expect(requestIdOf('null')).toBeNull();
   });
 });

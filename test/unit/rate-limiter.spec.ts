@@ -19,6 +19,11 @@ function connection(messages: number): RealtimeConnection {
     null,
     { address: '127.0.0.1', key: undefined },
     messages,
+    {
+      maxBufferedBytes: 0,
+      sent: () => undefined,
+      slowConsumer: () => undefined,
+    },
   );
   c.refilledAt = T0;
   return c;
