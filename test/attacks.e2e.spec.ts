@@ -16,6 +16,7 @@ import {
   type ConnectOptions,
   type TestClient,
 } from './support/ws-client';
+import { openView } from './support/views';
 
 // Each describe reproduces one defect of issue #10 the way an attacker (or an unlucky
 // operator) would meet it, against a real app, and asserts what SPEC §2, §5, §7 require.
@@ -24,20 +25,6 @@ const CONTROLLERS = [FixtureController, AttackController];
 
 function boot(options: RealtimeModuleOptions = {}, logger?: LoggerService) {
   return startApp(options, CONTROLLERS, [BlockedAddressGuard], { logger });
-}
-
-async function openView(
-  t: { url: string },
-  path = '/plain',
-  socket: ConnectOptions = {},
-): Promise<{ client: TestClient; id: string; key: string }> {
-  const page = await getPage(t.url + path);
-  const client = await connect(t.url, {
-    connectionId: page.connectionId,
-    key: page.key,
-    ...socket,
-  });
-  return { client, id: page.connectionId as string, key: page.key as string };
 }
 
 async function expectUnauthorized(client: TestClient): Promise<void> {
@@ -55,7 +42,7 @@ async function tryConnect(
   try {
     return await connect(url, options);
   } catch (error) {
-    const status = /unexpected response (\d+)/.exec(String(error));
+    const status = /refused with HTTP (\d+)/.exec(String(error));
     if (!status) throw error;
     return Number(status[1]);
   }

@@ -618,18 +618,10 @@ describe('boot-time checks', () => {
 
 describe('default adapter', () => {
   it('an app that sets no WebSocket adapter gets RealtimeWsAdapter from the module', async () => {
-    @Module({
-      imports: [RealtimeModule.forRoot()],
-      controllers: [FixtureController],
-    })
-    class AppModule {}
-    const moduleRef = await Test.createTestingModule({
-      imports: [AppModule],
-    }).compile();
-    const app = moduleRef.createNestApplication({ logger: false });
-    await app.listen(0, '127.0.0.1');
+    const { app, url } = await startApp({}, [FixtureController], [], {
+      adapter: false,
+    });
     try {
-      const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
       const page = await getPage(`${url}/room/auto`);
       const client = await connect(url, {
         connectionId: page.connectionId,

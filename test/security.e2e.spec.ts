@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getPage } from './support/http-client';
+import { getPage, postJson } from './support/http-client';
 import { startApp, type TestApp } from './support/app';
+import { openView } from './support/views';
 import { connect, handshakeStatus, type TestClient } from './support/ws-client';
 
 /** Proves an inert socket: it is open, its requests get `unauthorized`, and a push on the view's channel never reaches it. */
@@ -405,6 +406,58 @@ describe('strict mode and origin options', () => {
       ).toBe(403);
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('call-route cannot reach another client view', () => {
+  it("presenting a victim's id in call-route input changes only the caller's own view", async () => {
+    const t = await startApp({
+      rateLimit: { messages: 100_000, interval: 1000 },
+    });
+    try {
+      const victim = await openView(t, '/room/victim');
+      const attacker = await openView(t);
+      const unsub = await attacker.client.request({
+        id: 1,
+        action: 'call-route',
+        method: 'POST',
+        uri: '/unsubscribe',
+        input: { channels: ['room:victim'], socket_connection_id: victim.id },
+      });
+      expect(unsub).toMatchObject({ payload: { status: 200 } });
+      const sub = await attacker.client.request({
+        id: 2,
+        action: 'call-route',
+        method: 'POST',
+        uri: '/subscribe?socket_connection_id=' + victim.id,
+        input: { channels: ['attacker-only'], socket_connection_id: victim.id },
+      });
+      expect(
+        (sub.payload as { body: { connectionId: string } }).body.connectionId,
+      ).toBe(attacker.id);
+      await t.realtime.push('to victim', 'room:victim');
+      await t.realtime.push('to attacker', 'attacker-only');
+      expect(await victim.client.next()).toEqual({
+        channel: 'room:victim',
+        payload: 'to victim',
+      });
+      expect(await attacker.client.next()).toEqual({
+        channel: 'attacker-only',
+        payload: 'to attacker',
+      });
+      const http = await postJson(
+        `${t.url}/subscribe`,
+        { channels: ['x'] },
+        attacker.key,
+        victim.id,
+      );
+      expect((http.body as { connectionId: string }).connectionId).not.toBe(
+        victim.id,
+      );
+      await Promise.all([victim.client.close(), attacker.client.close()]);
+    } finally {
+      await t.close();
     }
   });
 });

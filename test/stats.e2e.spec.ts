@@ -1,25 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startApp, type TestApp } from './support/app';
-import { getPage } from './support/http-client';
 import { connect, type TestClient } from './support/ws-client';
-
-async function openView(
-  t: { url: string },
-  path = '/plain',
-): Promise<{ client: TestClient; id: string; key: string }> {
-  const page = await getPage(t.url + path);
-  const client = await connect(t.url, {
-    connectionId: page.connectionId,
-    key: page.key,
-  });
-  return { client, id: page.connectionId as string, key: page.key as string };
-}
-
-function rawSocket(client: TestClient): { pause(): void; resume(): void } {
-  return (
-    client.ws as unknown as { _socket: { pause(): void; resume(): void } }
-  )._socket;
-}
+import { openView, rawSocket } from './support/views';
 
 describe('stats() counters (SPEC §3)', () => {
   let t: TestApp;
@@ -87,7 +69,7 @@ describe('stats() counters (SPEC §3)', () => {
     rawSocket(client).resume();
     expect(await client.whenClosed()).toBe(1008);
     // The push counted as dropped never reached it.
-    const payloads = client.frames
+    const payloads = client.rawFrames
       .map((f) => JSON.parse(f) as { payload?: unknown })
       .map((f) => f.payload);
     expect(payloads).not.toContain('later');

@@ -1,3 +1,5 @@
+import { CONNECTION_ID_PARAM, DEFAULT_PATH, OPEN } from '../protocol/wire';
+import { CloseCode } from '../protocol/close-codes';
 import { backoffDelay } from './backoff';
 import { RealtimeClientError } from './realtime-client.error';
 import type {
@@ -11,12 +13,10 @@ import type {
   WebSocketLike,
 } from './realtime-client.types';
 
-const OPEN = 1; // WebSocket.OPEN
-const NORMAL_CLOSURE = 1000;
 // The server closes with 1008 when it refuses this client (strict handshake, rate
 // limit): retrying would only be refused again. Every other code (1001 shutdown,
 // 1006 lost connection, 4000 slow consumer, …) is worth a reconnect.
-const POLICY_VIOLATION = 1008;
+const POLICY_VIOLATION = CloseCode.Policy;
 
 // The browser globals the client reads, typed here so the code also type-checks
 // (and runs, with `connectionId`, `url` and `WebSocket` given) outside a page.
@@ -69,7 +69,7 @@ export function connect(options: ConnectOptions = {}): RealtimeClient {
 }
 
 function socketUrl(options: ConnectOptions, connectionId: string): string {
-  const query = 'socket_connection_id=' + encodeURIComponent(connectionId);
+  const query = CONNECTION_ID_PARAM + '=' + encodeURIComponent(connectionId);
   if (options.url !== undefined)
     return options.url + (options.url.includes('?') ? '&' : '?') + query;
   const location = browser.location;
@@ -79,7 +79,7 @@ function socketUrl(options: ConnectOptions, connectionId: string): string {
     (location.protocol === 'https:' ? 'wss' : 'ws') +
     '://' +
     location.host +
-    (options.path ?? '/') +
+    (options.path ?? DEFAULT_PATH) +
     '?' +
     query
   );
@@ -188,7 +188,7 @@ class Client implements RealtimeClient {
     this.socket = undefined;
     this.setState('closed');
     this.rejectPending('the client was closed');
-    if (socket) socket.close(NORMAL_CLOSURE);
+    if (socket) socket.close(CloseCode.Normal);
   }
 
   private open(): void {

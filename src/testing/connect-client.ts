@@ -1,9 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
-import WebSocket from 'ws';
 import { RealtimeIdentity } from '../identity/realtime-identity';
+import { BODY_ATTRIBUTE, CONNECTION_ID_PARAM, KEY_COOKIE } from '../protocol';
 import { REALTIME_OPTIONS } from '../realtime.constants';
-import type { ResolvedRealtimeOptions } from '../realtime.options';
-import { RealtimeTestClient } from './test-client';
+import { appUrl } from './app-url';
+import { openTestClient, type RealtimeTestClient } from './test-client';
 
 export interface ConnectClientOptions {
   /** The id of a client view (from a rendered page); a fresh valid one when omitted. */
@@ -12,15 +12,19 @@ export interface ConnectClientOptions {
   socketKey?: string;
   /** Sent as the handshake's `Origin` header. */
   origin?: string;
+  /** More handshake headers (e.g. `X-Forwarded-For` behind a test proxy). */
+  headers?: Record<string, string>;
 }
 
 /** The connection id and socket key a page response gave a browser. */
 export function identityFromPage(
   html: string,
   setCookie: string | string[] | null | undefined,
-  cookieName = 'realtime_key',
+  cookieName = KEY_COOKIE,
 ): Required<Pick<ConnectClientOptions, 'connectionId' | 'socketKey'>> {
-  const connectionId = /data-socket-connection-id="([^"]+)"/.exec(html)?.[1];
+  const connectionId = new RegExp(`${BODY_ATTRIBUTE}="([^"]+)"`).exec(
+    html,
+  )?.[1];
   const cookies = Array.isArray(setCookie)
     ? setCookie
     : setCookie
@@ -30,9 +34,7 @@ export function identityFromPage(
     .map((c) => new RegExp(`(?:^|[;,]\\s*)${cookieName}=([^;]+)`).exec(c)?.[1])
     .find(Boolean);
   if (!connectionId)
-    throw new Error(
-      'identityFromPage: the page has no data-socket-connection-id',
-    );
+    throw new Error(`identityFromPage: the page has no ${BODY_ATTRIBUTE}`);
   if (!socketKey)
     throw new Error(
       `identityFromPage: the response set no ${cookieName} cookie (pass the key of an earlier response)`,
@@ -48,7 +50,9 @@ export async function connectClient(
   app: INestApplication,
   options: ConnectClientOptions = {},
 ): Promise<RealtimeTestClient> {
-  const realtime = app.get<ResolvedRealtimeOptions>(REALTIME_OPTIONS);
+  const realtime = app.get<{ path: string; cookie: { name: string } }>(
+    REALTIME_OPTIONS,
+  );
   let { connectionId, socketKey } = options;
   if (connectionId === undefined || socketKey === undefined) {
     if (connectionId !== undefined)
@@ -59,26 +63,25 @@ export async function connectClient(
     socketKey ??= identity.newSocketKey();
     connectionId = identity.issueConnectionId(socketKey);
   }
-  const base = (await app.getUrl())
-    .replace('[::1]', '127.0.0.1')
-    .replace(/^http/, 'ws');
-  const url = new URL(realtime.path, base);
-  url.searchParams.set('socket_connection_id', connectionId);
-  const ws = new WebSocket(url, {
-    headers: { cookie: `${realtime.cookie.name}=${socketKey}` },
-    origin: options.origin,
+  const url = new URL(
+    realtime.path,
+    (await appUrl(app)).replace(/^http/, 'ws'),
+  );
+  url.searchParams.set(CONNECTION_ID_PARAM, connectionId);
+  const cookie = `${realtime.cookie.name}=${socketKey}`;
+  return openTestClient(
+    url.toString(),
+    {
+      origin: options.origin,
+      headers: {
+        ...options.headers,
+        cookie: options.headers?.cookie
+          ? `${cookie}; ${options.headers.cookie}`
+          : cookie,
+      },
+    },
+    { connectionId, socketKey },
+  ).catch((error: Error) => {
+    throw new Error(`connectClient: ${error.message}`);
   });
-  const client = new RealtimeTestClient(ws, connectionId, socketKey);
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-    ws.once('unexpected-response', (_req, res) =>
-      reject(
-        new Error(
-          `connectClient: the handshake was refused with HTTP ${res.statusCode}`,
-        ),
-      ),
-    );
-  });
-  return client;
 }

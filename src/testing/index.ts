@@ -1,5 +1,6 @@
 export { RealtimeTestingModule } from './realtime-testing.module';
+export { appUrl } from './app-url';
 export { connectClient, identityFromPage } from './connect-client';
 export type { ConnectClientOptions } from './connect-client';
-export { RealtimeTestClient } from './test-client';
-export type { TestFrame } from './test-client';
+export { openTestClient, RealtimeTestClient } from './test-client';
+export type { TestFrame, TestSocketInit } from './test-client';

@@ -1,4 +1,5 @@
 import {
+  type DynamicModule,
   Module,
   type LoggerService,
   type Provider,
@@ -16,6 +17,7 @@ import {
 } from '../../src';
 import { REALTIME_REGISTRY } from '../../src/realtime.constants';
 import type { MemoryRegistry } from '../../src/registry/memory.registry';
+import { appUrl } from '../../src/testing';
 import { FixtureController } from '../fixtures/fixture.controller';
 
 export interface TestApp {
@@ -24,6 +26,16 @@ export interface TestApp {
   realtime: RealtimeService;
   registry: MemoryRegistry;
   close(): Promise<void>;
+}
+
+/** How the test app boots, beyond the module options. */
+export interface BootOptions {
+  /** The app's logger (default: none). */
+  logger?: LoggerService;
+  /** Set `RealtimeWsAdapter` in main.ts style (default true; false leaves it to the module). */
+  adapter?: boolean;
+  /** The realtime module itself (e.g. `forRootAsync(...)`), instead of `forRoot(options)`. */
+  module?: DynamicModule;
 }
 
 /** A tiny `{{name}}` template engine, so `@Render` runs through Express's res.render. */
@@ -48,10 +60,10 @@ export async function startApp(
   options: RealtimeModuleOptions = {},
   controllers: Type[] = [FixtureController],
   providers: Provider[] = [],
-  boot: { logger?: LoggerService } = {},
+  boot: BootOptions = {},
 ): Promise<TestApp> {
   @Module({
-    imports: [RealtimeModule.forRoot(options)],
+    imports: [boot.module ?? RealtimeModule.forRoot(options)],
     controllers,
     providers,
   })
@@ -63,15 +75,14 @@ export async function startApp(
   const app = moduleRef.createNestApplication<NestExpressApplication>({
     logger: boot.logger ?? false,
   });
-  app.useWebSocketAdapter(new RealtimeWsAdapter(app));
+  if (boot.adapter ?? true) app.useWebSocketAdapter(new RealtimeWsAdapter(app));
   app.engine('html', renderTemplate);
   app.setBaseViewsDir(join(__dirname, '..', 'fixtures', 'views'));
   app.setViewEngine('html');
   await app.listen(0, '127.0.0.1');
-  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return {
     app,
-    url,
+    url: await appUrl(app),
     realtime: app.get(RealtimeService),
     registry: app.get(REALTIME_REGISTRY),
     close: () => app.close(),

@@ -1,77 +1,29 @@
 import WebSocket from 'ws';
-import { FrameQueue } from '../../src/testing/frame-queue';
+import {
+  CONNECTION_ID_PARAM,
+  KEY_COOKIE,
+  SOCKET_KEY_HEADER,
+  SOCKET_KEY_PARAM,
+} from '../../src/protocol';
+import {
+  openTestClient,
+  type RealtimeTestClient,
+  type TestFrame,
+} from '../../src/testing';
 
-export interface Frame {
-  [key: string]: unknown;
-}
+// The suite's sockets are the testing entry's own client (src/testing), opened by URL
+// so they also reach instances in other processes; only the handshake options are ours.
 
-/** A real `ws` client that queues every frame it receives, for awaiting with a timeout. */
-export class TestClient {
-  private readonly queue = new FrameQueue();
-  private closed: Promise<number>;
+export type TestClient = RealtimeTestClient;
+export type Frame = TestFrame;
 
-  constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => this.queue.push(data.toString()));
-    this.closed = new Promise((resolve) =>
-      ws.on('close', (code) => {
-        this.queue.end(code);
-        resolve(code);
-      }),
-    );
-  }
-
-  /** Raw text frames received and not taken yet. */
-  get frames(): string[] {
-    return this.queue.items;
-  }
-
-  get closeCode(): number | undefined {
-    return this.queue.closeCode;
-  }
-
-  /** The next frame, raw text, or rejects after `timeout` ms. */
-  nextRaw(timeout = 8000): Promise<string> {
-    return this.queue.take(timeout);
-  }
-
-  async next(timeout?: number): Promise<Frame> {
-    return JSON.parse(await this.nextRaw(timeout)) as Frame;
-  }
-
-  /** Sends a request frame and returns the first frame with the same id (pushes stay queued). */
-  async request(
-    frame: Record<string, unknown>,
-    timeout = 8000,
-  ): Promise<Frame> {
-    this.ws.send(JSON.stringify(frame));
-    const marker = `{"id":${JSON.stringify(frame.id)},`;
-    return JSON.parse(
-      await this.queue.take(timeout, (raw) => raw.startsWith(marker)),
-    ) as Frame;
-  }
-
-  sendRaw(data: string | Buffer, binary = false): void {
-    this.ws.send(data, { binary });
-  }
-
-  close(): Promise<number> {
-    if (
-      this.ws.readyState === WebSocket.OPEN ||
-      this.ws.readyState === WebSocket.CONNECTING
-    )
-      this.ws.close();
-    return this.whenClosed();
-  }
-
-  whenClosed(): Promise<number> {
-    return this.closed;
-  }
-}
+/** The suite runs on a busy 2-core machine: a frame may take a while. */
+const TIMEOUT = 8000;
 
 export interface ConnectOptions {
   connectionId?: string;
   key?: string;
-  /** Send the key as the cookie (default) or as the X-Socket-Key header. */
+  /** Send the key as the cookie (default), as the X-Socket-Key header, or as socket_key. */
   keyVia?: 'cookie' | 'header' | 'query';
   cookieName?: string;
   origin?: string;
@@ -82,9 +34,9 @@ export interface ConnectOptions {
 function socketUrl(baseUrl: string, options: ConnectOptions): string {
   const url = new URL(options.path ?? '/', baseUrl.replace(/^http/, 'ws'));
   if (options.connectionId !== undefined)
-    url.searchParams.set('socket_connection_id', options.connectionId);
+    url.searchParams.set(CONNECTION_ID_PARAM, options.connectionId);
   if (options.key !== undefined && options.keyVia === 'query')
-    url.searchParams.set('socket_key', options.key);
+    url.searchParams.set(SOCKET_KEY_PARAM, options.key);
   return url.toString();
 }
 
@@ -92,33 +44,30 @@ function socketHeaders(options: ConnectOptions): Record<string, string> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.key !== undefined) {
     if ((options.keyVia ?? 'cookie') === 'cookie') {
-      const keyCookie = `${options.cookieName ?? 'realtime_key'}=${options.key}`;
+      const keyCookie = `${options.cookieName ?? KEY_COOKIE}=${options.key}`;
       headers.cookie = headers.cookie
         ? `${keyCookie}; ${headers.cookie}`
         : keyCookie;
     } else if (options.keyVia === 'header')
-      headers['x-socket-key'] = options.key;
+      headers[SOCKET_KEY_HEADER] = options.key;
   }
   return headers;
 }
 
-/** Opens a socket and resolves once the client saw it open. */
-export function connect(
+/** Opens a socket and resolves once the client saw it open (rejects with the refusing HTTP status). */
+export async function connect(
   baseUrl: string,
   options: ConnectOptions = {},
 ): Promise<TestClient> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(socketUrl(baseUrl, options), {
+  return openTestClient(
+    socketUrl(baseUrl, options),
+    {
       headers: socketHeaders(options),
       origin: options.origin,
-    });
-    const client = new TestClient(ws);
-    ws.once('open', () => resolve(client));
-    ws.once('error', reject);
-    ws.once('unexpected-response', (_req, res) =>
-      reject(new Error(`unexpected response ${res.statusCode}`)),
-    );
-  });
+      timeout: TIMEOUT,
+    },
+    { connectionId: options.connectionId, socketKey: options.key },
+  );
 }
 
 /** Attempts a handshake and resolves with the HTTP status the server refused it with (or 101). */

@@ -1,14 +1,59 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MessageHandler } from '../src';
+import { describe, expect, it } from 'vitest';
+import { MessageHandler, RealtimeService } from '../src';
 import { FixtureController } from './fixtures/fixture.controller';
-import { startApp, type TestApp } from './support/app';
-import { getPage } from './support/http-client';
-import {
-  connect,
-  handshakeStatus,
-  type ConnectOptions,
-  type TestClient,
-} from './support/ws-client';
+import { startApp } from './support/app';
+import { openView, rawSocket } from './support/views';
+import { handshakeStatus, type TestClient } from './support/ws-client';
+
+@MessageHandler('slow-reply')
+class SlowReplyHandler {
+  static started: () => void = () => undefined;
+  async handle(): Promise<string> {
+    SlowReplyHandler.started();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return 'finished';
+  }
+}
+
+describe('graceful shutdown', () => {
+  it('200 clients get 1001 after in-flight replies finish; the registry holds nothing afterwards', async () => {
+    const { app, url, registry } = await startApp(
+      { shutdownTimeout: 5000, maxConnectionsPerAddress: 1000 },
+      [FixtureController],
+      [SlowReplyHandler],
+    );
+    const unhandled: unknown[] = [];
+    const onUnhandled = (error: unknown) => unhandled.push(error);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const clients: TestClient[] = [];
+      for (let i = 0; i < 200; i++)
+        clients.push((await openView({ url }, `/room/r${i % 10}`)).client);
+      expect(app.get(RealtimeService).stats().connections).toBe(200);
+      const handlerStarted = new Promise<void>(
+        (resolve) => (SlowReplyHandler.started = resolve),
+      );
+      clients[0].sendRaw(JSON.stringify({ id: 'slow', action: 'slow-reply' }));
+      await handlerStarted;
+      const started = Date.now();
+      await app.close();
+      expect(Date.now() - started).toBeLessThan(5000);
+      const codes = await Promise.all(clients.map((c) => c.whenClosed()));
+      expect(codes.every((code) => code === 1001)).toBe(true);
+      // The in-flight reply came before the close.
+      expect(clients[0].rawFrames.map((f) => JSON.parse(f))).toContainEqual({
+        id: 'slow',
+        payload: 'finished',
+      });
+      expect(registry.size).toBe(0);
+      // New handshakes are refused once shutdown began (the server is closed now).
+      await expect(handshakeStatus(url, {})).rejects.toThrow();
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});
 
 /** A handler that answers only when the test lets it. */
 @MessageHandler('held')
@@ -29,25 +74,6 @@ class StuckHandler {
   handle(): Promise<never> {
     return new Promise<never>(() => undefined);
   }
-}
-
-async function openView(
-  t: { url: string },
-  socket: ConnectOptions = {},
-): Promise<{ client: TestClient; id: string }> {
-  const page = await getPage(`${t.url}/room/life`);
-  const client = await connect(t.url, {
-    connectionId: page.connectionId,
-    key: page.key,
-    ...socket,
-  });
-  return { client, id: page.connectionId as string };
-}
-
-function rawSocket(client: TestClient): { pause(): void; resume(): void } {
-  return (
-    client.ws as unknown as { _socket: { pause(): void; resume(): void } }
-  )._socket;
 }
 
 describe('shutdown (SPEC §7 shutdownTimeout)', () => {
@@ -72,7 +98,7 @@ describe('shutdown (SPEC §7 shutdownTimeout)', () => {
     expect(await Promise.all(clients.map((c) => c.whenClosed()))).toEqual([
       1001, 1001,
     ]);
-    expect(clients[0].frames.map((f) => JSON.parse(f))).toContainEqual({
+    expect(clients[0].rawFrames.map((f) => JSON.parse(f))).toContainEqual({
       id: 'h',
       payload: 'released',
     });
@@ -105,52 +131,5 @@ describe('shutdown (SPEC §7 shutdownTimeout)', () => {
     rawSocket(silent).resume();
     expect([1001, 1006]).toContain(await silent.whenClosed());
     expect([1001, 1006]).toContain(await stuck.whenClosed());
-  });
-});
-
-describe('heartbeatInterval', () => {
-  let t: TestApp | undefined;
-  afterEach(async () => {
-    vi.useRealTimers();
-    await t?.close();
-    t = undefined;
-  });
-
-  /**
-   * Boots with the heartbeat's setInterval faked, connects a client that counts pings,
-   * then moves the clock `ticks` times by `step` ms, letting the client answer between.
-   */
-  async function pingsAfter(
-    heartbeatInterval: number | undefined,
-    step: number,
-    ticks: number,
-  ): Promise<{ pings: number; open: boolean }> {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    t = await startApp(
-      heartbeatInterval === undefined ? {} : { heartbeatInterval },
-    );
-    const { client } = await openView(t);
-    let pings = 0;
-    client.ws.on('ping', () => pings++);
-    for (let i = 0; i < ticks; i++) {
-      vi.advanceTimersByTime(step);
-      // Answered after the clock moved: a ping sent before it has arrived (and its pong went back).
-      expect(await client.request({ id: i, action: 'ping' })).toEqual({
-        id: i,
-        payload: 'pong',
-      });
-    }
-    return { pings, open: client.ws.readyState === 1 };
-  }
-
-  it('pings every interval (25 s by default)', async () => {
-    expect(await pingsAfter(undefined, 25_000, 3)).toEqual({
-      pings: 3,
-      open: true,
-    });
-  });
-
-  it('0 disables it: no ping in an hour', async () => {
-    expect(await pingsAfter(0, 600_000, 6)).toEqual({ pings: 0, open: true });
   });
 });
