@@ -12,7 +12,6 @@ export default {
     'src/gateway/rate-limiter.ts',
     'src/gateway/connection-limits.ts',
     'src/options/**/*.ts',
-    'src/realtime.options.ts',
     'src/protocol/frames.ts',
     'src/registry/memory.registry.ts',
     '!src/**/*.spec.ts',

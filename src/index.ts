@@ -4,10 +4,11 @@ export type {
   RealtimeOptionsFactory,
 } from './realtime.module';
 export type {
-  RealtimeModuleOptions,
+  RateLimitOptions,
   RealtimeCookieOptions,
-  OriginPredicate,
-} from './realtime.options';
+  RealtimeModuleOptions,
+} from './options';
+export type { OriginPredicate } from './identity/origin';
 export { RealtimeService } from './realtime.service';
 export { RealtimeSocket } from './realtime-socket';
 export { Socket, SocketConnectionId } from './http/socket.decorators';
@@ -25,3 +26,8 @@ export type {
   RealtimeStats,
   RealtimeUpgradeRequest,
 } from './interfaces';
+export { REALTIME_REGISTRY } from './realtime.constants';
+export type {
+  RealtimeRegistry,
+  RegistryEvent,
+} from './registry/realtime-registry';

@@ -45,7 +45,7 @@ import {
   type RealtimeModuleOptions,
   type ResolvedRealtimeOptions,
   resolveOptions,
-} from './realtime.options';
+} from './options';
 import { RealtimeService } from './realtime.service';
 import { RealtimeChannels } from './realtime-channels';
 import { RealtimeStatsCounter } from './realtime-stats.counter';

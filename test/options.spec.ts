@@ -13,10 +13,7 @@ import {
 } from '../src';
 import type { RealtimeOptionsFactory } from '../src/realtime.module';
 import { REALTIME_OPTIONS } from '../src/realtime.constants';
-import {
-  resolveOptions,
-  type ResolvedRealtimeOptions,
-} from '../src/realtime.options';
+import { resolveOptions, type ResolvedRealtimeOptions } from '../src/options';
 import { connectClient } from '../src/testing';
 import { handshakeStatus } from './support/ws-client';
 

@@ -50,6 +50,8 @@ describe('the built package', () => {
     );
     expect(stdout.trim().split(',')).toEqual([
       'MessageHandler',
+      // The registry's injection token (SPEC §13: a second broker behind the exported interface).
+      'REALTIME_REGISTRY',
       'RealtimeDigestGuard',
       'RealtimeError',
       'RealtimeModule',

@@ -11,7 +11,7 @@ import { RealtimeIdentity } from '../identity/realtime-identity';
 import { CloseCode } from '../protocol';
 import { REALTIME_OPTIONS } from '../realtime.constants';
 import { UNEXPECTED_HANDSHAKE } from '../realtime.messages';
-import type { ResolvedRealtimeOptions } from '../realtime.options';
+import type { ResolvedRealtimeOptions } from '../options';
 import { RealtimeChannels } from '../realtime-channels';
 import { RealtimeSocket } from '../realtime-socket';
 import { RealtimeStatsCounter } from '../realtime-stats.counter';

@@ -9,7 +9,7 @@ import {
 import { CloseCode } from '../protocol';
 import { REALTIME_OPTIONS, REALTIME_REGISTRY } from '../realtime.constants';
 import { ADAPTER_MISSING, DEV_SECRET_WARNING } from '../realtime.messages';
-import type { ResolvedRealtimeOptions } from '../realtime.options';
+import type { ResolvedRealtimeOptions } from '../options';
 import type { RealtimeRegistry } from '../registry/realtime-registry';
 import { ConnectionAcceptor } from './connection-acceptor';
 import { ConnectionHub } from './connection-hub';

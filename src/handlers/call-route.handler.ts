@@ -6,7 +6,7 @@ import { RealtimeError } from '../exceptions/realtime.error';
 import { CALL_HEADER, SocketCalls } from '../http/socket-calls';
 import { REALTIME_OPTIONS } from '../realtime.constants';
 import { CALL_ROUTE_TIMEOUT } from '../realtime.messages';
-import type { ResolvedRealtimeOptions } from '../realtime.options';
+import type { ResolvedRealtimeOptions } from '../options';
 import type {
   RealtimeContext,
   RealtimeMessage,

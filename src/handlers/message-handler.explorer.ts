@@ -7,7 +7,7 @@ import {
   ModuleRef,
 } from '@nestjs/core';
 import { REALTIME_OPTIONS } from '../realtime.constants';
-import type { ResolvedRealtimeOptions } from '../realtime.options';
+import type { ResolvedRealtimeOptions } from '../options';
 import type {
   RealtimeContext,
   RealtimeMessageHandler,

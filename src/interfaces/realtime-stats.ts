@@ -2,7 +2,7 @@
 export interface RealtimeStats {
   instanceId: string;
   /** The registry in use, and whether it can accept pushes right now (Redis connected and recovered). */
-  registry: { kind: 'memory' | 'redis'; ready: boolean };
+  registry: { kind: string; ready: boolean };
   /** Open WebSocket connections, inert ones included. */
   connections: number;
   /** Open connections whose id/key pair was not issued: they receive nothing. */

@@ -1,16 +1,33 @@
 import { Logger } from '@nestjs/common';
-import type { ResolvedRealtimeOptions } from '../realtime.options';
 import { MemoryRegistry } from './memory.registry';
 import type { RealtimeRegistry } from './realtime-registry';
-import { createRedisClients } from './redis/redis-clients';
+import {
+  createRedisClients,
+  type RealtimeRedisOption,
+} from './redis/redis-clients';
 import { RedisNames } from './redis/redis-names';
 import { RedisRegistry } from './redis/redis.registry';
 
-/** The registry chosen by the options; ioredis is loaded only for the Redis registry. */
+/** What the registries read of the module options. */
+export interface RegistryOptions {
+  registry: 'memory' | 'redis' | RealtimeRegistry;
+  redis: RealtimeRedisOption;
+  keyPrefix: string;
+  publishTimeout: number;
+  pendingTtl: number;
+  reconnectGrace: number;
+  maxChannelsPerView: number;
+}
+
+/**
+ * The registry chosen by the options: an app's own instance as given, or the memory or
+ * Redis one (ioredis is loaded only for Redis).
+ */
 export async function createRegistry(
-  options: ResolvedRealtimeOptions,
+  options: RegistryOptions,
   instanceId: string,
 ): Promise<RealtimeRegistry> {
+  if (typeof options.registry === 'object') return options.registry;
   if (options.registry === 'memory') return new MemoryRegistry(options);
   const clients = await createRedisClients(
     options.redis,

@@ -17,7 +17,7 @@ interface ViewState {
  * `reconnectGrace` (disconnected), so nothing grows without bound.
  */
 export class MemoryRegistry implements RealtimeRegistry {
-  readonly kind = 'memory';
+  readonly kind: string = 'memory';
   private readonly subject = new Subject<RegistryEvent>();
   readonly events$ = this.subject.asObservable();
   private readonly views = new Map<string, ViewState>();

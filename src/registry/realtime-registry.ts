@@ -37,12 +37,15 @@ export type RegistryEvent =
     };
 
 /**
- * Where subscriptions live and how pushes travel (SPEC §6). Every method that
- * returns a promise resolves once the change is in effect for live connections on
- * every instance (guarantee 1).
+ * Where subscriptions live and how pushes travel (SPEC §6), like Nest's
+ * `ThrottlerStorage`: the module ships a memory and a Redis one, and `registry:` takes
+ * an instance of your own (another broker). Every method that returns a promise
+ * resolves once the change is in effect for live connections on every instance
+ * (guarantee 1). The gateway only calls these methods and listens to `events$`.
  */
 export interface RealtimeRegistry {
-  readonly kind: 'memory' | 'redis';
+  /** Its name in `stats().registry.kind`: `'memory'`, `'redis'`, or your own. */
+  readonly kind: string;
   readonly events$: Observable<RegistryEvent>;
   /** Whether it can accept changes and pushes right now. */
   isReady(): boolean;

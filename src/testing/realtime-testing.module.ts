@@ -1,7 +1,7 @@
 import type { DynamicModule } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { RealtimeModule } from '../realtime.module';
-import type { RealtimeModuleOptions } from '../realtime.options';
+import type { RealtimeModuleOptions } from '../options';
 
 /** The real RealtimeModule for tests: memory registry, a fresh secret, no Redis needed. */
 export class RealtimeTestingModule {

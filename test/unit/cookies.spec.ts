@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readCookie, serializeKeyCookie } from '../../src/identity/cookies';
-import {
-  DEFAULTS,
-  type ResolvedRealtimeOptions,
-} from '../../src/realtime.options';
+import { DEFAULTS, type ResolvedRealtimeOptions } from '../../src/options';
 
 // SPEC §2/§5: the key lives in an HttpOnly cookie (SameSite, Secure on HTTPS, Path).
 // Upgrade requests never pass through cookie-parser, so the raw header is read here.

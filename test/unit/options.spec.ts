@@ -7,23 +7,14 @@ import {
   numberOption,
   oneOf,
 } from '../../src/options/option-validators';
-import {
-  resolveClientPath,
-  resolveCookie,
-  resolveGuard,
-  resolveKeyPrefix,
-  resolveOrigins,
-  resolveRateLimit,
-  resolveRedis,
-  resolveReplaced,
-} from '../../src/options/resolve-sub-options';
 import { MISSING_SECRET } from '../../src/realtime.messages';
+import { MemoryRegistry } from '../../src/registry/memory.registry';
 import {
   DEFAULTS,
   resolveOptions,
   type RealtimeModuleOptions,
   type ResolvedRealtimeOptions,
-} from '../../src/realtime.options';
+} from '../../src/options';
 
 // SPEC §7: options are validated at boot with a message that names the option. Every
 // message is pinned whole: it is what a user reads when the app refuses to start.
@@ -54,6 +45,22 @@ function resolveRaw(
 ): ResolvedRealtimeOptions {
   return resolveOptions(raw as RealtimeModuleOptions, env);
 }
+
+// Each option's check, reached the way the module reaches it: through resolveOptions.
+const resolveCookie = (value: unknown) => resolveRaw({ cookie: value }).cookie;
+const resolveOrigins = (value: unknown) =>
+  resolveRaw({ allowedOrigins: value }).allowedOrigins;
+const resolveReplaced = (value: unknown) =>
+  resolveRaw({ replaceBundledHandlers: value }).replaceBundledHandlers;
+const resolveGuard = (value: unknown) =>
+  resolveRaw({ digestGuard: value }).digestGuard;
+const resolveRedis = (value: unknown) => resolveRaw({ redis: value }).redis;
+const resolveKeyPrefix = (value: unknown) =>
+  resolveRaw({ keyPrefix: value }).keyPrefix;
+const resolveRateLimit = (value: unknown) =>
+  resolveRaw({ rateLimit: value }).rateLimit;
+const resolveClientPath = (value: unknown) =>
+  resolveRaw({ clientPath: value }).clientPath;
 
 describe('option validators', () => {
   it('describe: strings quoted and cut after 60 characters, other values named', () => {
@@ -383,9 +390,31 @@ describe('resolveOptions: secret and registry', () => {
     );
   });
 
-  it('registry is memory or redis', () => {
+  it('registry is memory, redis, or a RealtimeRegistry of the app', () => {
     expect(messageOf(() => resolveRaw({ registry: 'mongo' }))).toBe(
-      problem('registry', `must be one of 'memory', 'redis', got "mongo"`),
+      problem(
+        'registry',
+        `must be one of 'memory', 'redis' or a RealtimeRegistry, got "mongo"`,
+      ),
+    );
+    const own = new MemoryRegistry({
+      pendingTtl: 1000,
+      reconnectGrace: 1000,
+      maxChannelsPerView: 10,
+    });
+    expect(resolveRaw({ registry: own }).registry).toBe(own);
+    expect(
+      messageOf(() =>
+        resolveRaw({ registry: { publish() {}, events$: undefined } }),
+      ),
+    ).toBe(
+      problem(
+        'registry',
+        "must be 'memory', 'redis' or an object implementing RealtimeRegistry (missing: subscribe, unsubscribe, publishMatching, sendTo, attach, detach, listen, unlisten, isReady, close)",
+      ),
+    );
+    expect(messageOf(() => resolveRaw({ registry: {} }))).toContain(
+      'close, events$)',
     );
   });
 
@@ -407,10 +436,54 @@ describe('resolveOptions: the options object itself', () => {
 
   it('unknown keys are refused, naming the key (a typo never passes silently)', () => {
     expect(messageOf(() => resolveRaw({ maxConnection: 5 }))).toBe(
-      problem('maxConnection', 'is not a known option'),
+      problem(
+        'maxConnection',
+        'is not a known option (did you mean "maxConnections"?)',
+      ),
     );
     expect(messageOf(() => resolveRaw({ path: '/', trustproxy: true }))).toBe(
-      problem('trustproxy', 'is not a known option'),
+      problem(
+        'trustproxy',
+        'is not a known option (did you mean "trustProxy"?)',
+      ),
+    );
+    expect(messageOf(() => resolveRaw({ hartbeatInterval: 5 }))).toBe(
+      problem(
+        'hartbeatInterval',
+        'is not a known option (did you mean "heartbeatInterval"?)',
+      ),
+    );
+    // Nothing near: no guess.
+    expect(messageOf(() => resolveRaw({ colour: 'red' }))).toBe(
+      problem('colour', 'is not a known option'),
+    );
+    expect(messageOf(() => resolveRaw({ cookie: { nmae: 'rk' } }))).toBe(
+      problem(
+        'cookie.nmae',
+        'is not a known option (did you mean "cookie.name"?)',
+      ),
+    );
+  });
+});
+
+describe('resolveOptions: every bad option at once', () => {
+  it('lists each problem, each naming its option', () => {
+    expect(
+      messageOf(() =>
+        resolveRaw({
+          maxPayload: 1,
+          heartbeatIntervall: 5,
+          cookie: { sameSite: 'lots', path: 'x' },
+        }),
+      ),
+    ).toBe(
+      [
+        'RealtimeModule: 4 options are wrong:',
+        `  - ${problem('heartbeatIntervall', 'is not a known option (did you mean "heartbeatInterval"?)')}`,
+        `  - ${problem('cookie.sameSite', `must be one of 'lax', 'strict', 'none', got "lots"`)}`,
+        `  - ${problem('cookie.path', 'must start with "/" and contain no ";" or spaces, got "x"')}`,
+        `  - ${problem('maxPayload', 'must be a whole number of bytes >= 64, got 1')}`,
+      ].join('\n'),
     );
   });
 });

@@ -1,10 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { isOriginAllowed, requestScheme } from '../../src/identity/origin';
-import {
-  resolveOptions,
-  type RealtimeModuleOptions,
-} from '../../src/realtime.options';
+import { resolveOptions, type RealtimeModuleOptions } from '../../src/options';
 
 // SPEC §5: the handshake's Origin must be the app's own origin — scheme (https on TLS
 // or when a trusted proxy says so) + "://" + Host — or an allowed one; `null` never.

@@ -1,0 +1,9 @@
+export { DEFAULTS } from './option-defaults';
+export { OPTIONS } from './option-schema';
+export type {
+  RateLimitOptions,
+  RealtimeCookieOptions,
+  RealtimeModuleOptions,
+  ResolvedRealtimeOptions,
+} from './option-schema';
+export { resolveOptions } from './resolve-options';
