@@ -6,11 +6,11 @@ import {
   NO_CHANNELS,
 } from './realtime.messages';
 
-/** Arguments accepted where SPEC §3 takes `...channels`: strings or arrays of strings. */
+/** Arguments accepted where README "API" takes `...channels`: strings or arrays of strings. */
 export type ChannelArgs = ReadonlyArray<string | readonly string[]>;
 
 /**
- * Checks one name (SPEC §2): a non-empty string of at most `maxLength` characters,
+ * Checks one name (README "Channels and wildcards"): a non-empty string of at most `maxLength` characters,
  * without `*` unless it is a `pushMatching` pattern. A name built from user input can
  * therefore never fan out by accident.
  */

@@ -34,7 +34,7 @@ function attempt(operation: () => Promise<void>): Promise<void> {
 }
 
 /**
- * The registry's operations with their checks (SPEC §2, §3): names flattened and
+ * The registry's operations with their checks (README "Channels and wildcards"): names flattened and
  * validated, payloads serialized once, bad input refused with a `RealtimeError`. What
  * `RealtimeService` and every `RealtimeSocket` do with channels goes through here.
  */

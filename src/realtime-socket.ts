@@ -1,7 +1,7 @@
 import type { ChannelArgs } from './channels';
 import type { RealtimeChannels } from './realtime-channels';
 
-/** The socket context of one request: one client view (SPEC §3). Cheap to create. */
+/** The socket context of one request: one client view (README "API"). Cheap to create. */
 export class RealtimeSocket {
   constructor(
     /** The id of this client view. */

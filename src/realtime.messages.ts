@@ -1,4 +1,7 @@
-// Every user-facing error and log string lives here, so wording stays consistent.
+// Every error a user reads — thrown at boot or in an API call, or sent in an error
+// frame — lives here, so wording stays consistent. Two kinds live beside what they
+// describe: an option's problem beside its check (src/options/option-checks.ts), and
+// log lines beside what they log.
 
 export const optionError = (option: string, problem: string) =>
   `RealtimeModule: option "${option}" ${problem}`;
@@ -44,10 +47,41 @@ export const CALL_ROUTE_TIMEOUT = (ms: number) =>
 export const UNKNOWN_ACTION = (action: string) =>
   `no handler for action "${action.length > 100 ? action.slice(0, 100) + '…' : action}"`;
 
-// Redis registry (SPEC §6.1, §6.9).
+// Redis registry (README "Registries and guarantees" 1).
 export const REGISTRY_UNAVAILABLE =
   'the registry could not reach Redis within publishTimeout';
 export const REGISTRY_UNCONFIRMED =
   'an instance holding a live connection of this client view did not confirm the change within publishTimeout; the change is stored and takes effect there once that instance is back on Redis (or its lease runs out)';
 export const REGISTRY_REFUSED = (reply: string) =>
   `Redis refused the registry's command: ${reply}`;
+
+// Message handlers at boot.
+export const DUPLICATE_HANDLER = (action: string, a: string, b: string) =>
+  `RealtimeModule: two message handlers for action "${action}": ${a} and ${b}. Keep one.`;
+export const BUNDLED_CLASH = (action: string, user: string) =>
+  `RealtimeModule: ${user} handles "${action}", an action of a bundled handler. To replace the bundled one, list it: replaceBundledHandlers: ['${action}'].`;
+export const NO_HANDLE = (name: string) =>
+  `RealtimeModule: @MessageHandler class ${name} has no handle(message, context) method.`;
+export const BAD_ACTION_NAME =
+  '@MessageHandler(action): the action must be a non-empty string';
+
+// The module.
+export const OPTIONS_NOT_OBJECT = 'RealtimeModule: options must be an object';
+export const OPTIONS_WRONG = (count: number) =>
+  `RealtimeModule: ${count} options are wrong:`;
+export const ASYNC_WITHOUT_FACTORY =
+  'RealtimeModule.forRootAsync: pass one of useFactory, useClass or useExisting';
+export const ASYNC_PATH =
+  'must be given to forRootAsync({ path }) itself, not returned by its factory';
+
+// call-route (bad_request and handler_error messages).
+export const CALL_METHOD = (methods: readonly string[]) =>
+  `"method" must be one of ${methods.join(', ')}`;
+export const CALL_URI_NOT_PATH =
+  '"uri" must be a path starting with "/" (no scheme or host)';
+export const CALL_URI_TOO_LONG = (max: number) =>
+  `"uri" must be at most ${max} characters`;
+export const CALL_URI_CONTROL =
+  '"uri" must not contain spaces or control characters';
+export const CALL_GET_INPUT = '"input" of a GET must be an object';
+export const CALL_CLOSED = 'the connection closed';

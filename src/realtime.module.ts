@@ -39,7 +39,11 @@ import {
   REALTIME_INSTANCE_ID,
   REALTIME_REGISTRY,
 } from './realtime.constants';
-import { optionError } from './realtime.messages';
+import {
+  ASYNC_PATH,
+  ASYNC_WITHOUT_FACTORY,
+  optionError,
+} from './realtime.messages';
 import {
   DEFAULTS,
   type RealtimeModuleOptions,
@@ -118,9 +122,7 @@ export class RealtimeModule implements NestModule {
         inject: [factory],
       };
     } else {
-      throw new Error(
-        'RealtimeModule.forRootAsync: pass one of useFactory, useClass or useExisting',
-      );
+      throw new Error(ASYNC_WITHOUT_FACTORY);
     }
     return RealtimeModule.build(
       optionsProvider,
@@ -150,12 +152,7 @@ export class RealtimeModule implements NestModule {
           provide: REALTIME_OPTIONS,
           useFactory: (raw: RealtimeModuleOptions | undefined) => {
             if (raw?.path !== undefined && raw.path !== gatewayPath) {
-              throw new Error(
-                optionError(
-                  'path',
-                  'must be given to forRootAsync({ path }) itself, not returned by its factory',
-                ),
-              );
+              throw new Error(optionError('path', ASYNC_PATH));
             }
             return resolveOptions({ ...raw, path: gatewayPath as string });
           },

@@ -12,7 +12,7 @@ import type { RealtimeSocket } from './realtime-socket';
 import { RealtimeStatsCounter } from './realtime-stats.counter';
 import type { RealtimeRegistry } from './registry/realtime-registry';
 
-/** The injectable API of SPEC §3: socket contexts, pushes, server-side channel streams, events and stats. */
+/** The injectable API of README "API": socket contexts, pushes, server-side channel streams, events and stats. */
 @Injectable()
 export class RealtimeService {
   constructor(

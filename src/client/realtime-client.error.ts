@@ -1,5 +1,5 @@
 /**
- * How a request (`call`, `send`) fails: `code` is the server's error code (SPEC §4:
+ * How a request (`call`, `send`) fails: `code` is the server's error code (README "Wire protocol":
  * `bad_request`, `unknown_action`, `unauthorized`, `rate_limited`, `handler_error`, …)
  * or one of the client's own: `not_open` (sent while the socket was not open),
  * `closed` (the socket closed before the reply), `bad_frame` (the server sent

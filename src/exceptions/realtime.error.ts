@@ -1,4 +1,4 @@
-/** Error codes of SPEC §3/§4 (and the extra input-validation codes of this package). */
+/** Error codes of README "API" (and the extra input-validation codes of this package). */
 export type RealtimeErrorCode =
   | 'no_channels'
   | 'invalid_channel'

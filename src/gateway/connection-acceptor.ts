@@ -50,7 +50,7 @@ const STATUS_TEXT: Record<number, string> = {
 };
 
 /**
- * The handshake rules of SPEC §5–§7 and the life of each accepted socket. Plugged into
+ * The handshake rules of README "Security and limits" and the life of each accepted socket. Plugged into
  * the `ws` server that RealtimeWsAdapter creates for the realtime gateway.
  */
 @Injectable()

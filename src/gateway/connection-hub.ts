@@ -66,7 +66,7 @@ export class ConnectionHub implements Outlet {
   /**
    * A valid handshake is about to complete: reserve the view, then load its
    * subscriptions from the registry, so they are in effect before the client sees
-   * the socket open (SPEC §6.2). Events for the view that arrive meanwhile are kept.
+   * the socket open (README "Registries and guarantees" 2). Events for the view that arrive meanwhile are kept.
    */
   async open(digest: string): Promise<LocalView> {
     let view = this.views.get(digest);
@@ -134,7 +134,7 @@ export class ConnectionHub implements Outlet {
   }
 
   /**
-   * SPEC §7 slow consumer: a socket whose outbound backlog passed maxBufferedBytes gets
+   * README "Security and limits" slow consumer: a socket whose outbound backlog passed maxBufferedBytes gets
    * nothing more (it leaves the index at once, so its buffer stops growing and the
    * others are not held up) and is closed with 4000, so its client reconnects.
    */
@@ -213,7 +213,7 @@ export class ConnectionHub implements Outlet {
     }
   }
 
-  /** One frame, serialized once (SPEC §6.5), through each connection's send path. */
+  /** One frame, serialized once (README "Registries and guarantees" 5), through each connection's send path. */
   private write(connections: Set<RealtimeConnection>, text: string): void {
     const frame = Buffer.from(text);
     let dropped = 0;

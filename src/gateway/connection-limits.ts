@@ -1,8 +1,8 @@
-/** Which cap refused a handshake (SPEC §7); also its `stats().rejections` reason. */
+/** Which cap refused a handshake (README "Security and limits"); also its `stats().rejections` reason. */
 export type CapRefusal = 'global_cap' | 'address_cap' | 'client_cap';
 
 /**
- * `maxConnections`, `maxConnectionsPerAddress` and `maxConnectionsPerClient` (SPEC §7):
+ * `maxConnections`, `maxConnectionsPerAddress` and `maxConnectionsPerClient` (README "Security and limits"):
  * places are reserved at the handshake, before any async work, and released when the
  * handshake fails or the socket closes, so concurrent handshakes cannot overshoot a cap.
  * The address cap counts every socket of a client address whatever keys it presents;

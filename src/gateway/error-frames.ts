@@ -13,7 +13,7 @@ function httpMessage(exception: HttpException): string {
 }
 
 /**
- * SPEC §4: a thrown error becomes an error frame. `RealtimeError`, `HttpException` and
+ * README "Wire protocol": a thrown error becomes an error frame. `RealtimeError`, `HttpException` and
  * `WsException` pass their message (and HTTP status) on; anything else is reported
  * with a generic message, so internals never leak to clients.
  */

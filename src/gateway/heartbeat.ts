@@ -5,7 +5,7 @@ import { ConnectionHub } from './connection-hub';
 import type { RealtimeConnection } from './realtime-connection';
 
 /**
- * SPEC §7 heartbeat: one timer for all sockets. Each tick pings every socket with a
+ * README "Security and limits" heartbeat: one timer for all sockets. Each tick pings every socket with a
  * fresh random payload; a socket that has not echoed the previous tick's payload (two
  * intervals) is terminated, which also finds dead TCP peers that would never report a
  * close. Unsolicited pongs prove nothing (RFC 6455 §5.5.3): only the echo counts. The

@@ -30,7 +30,7 @@ import { RateLimiter, type RateLimit } from './rate-limiter';
 import type { RealtimeConnection } from './realtime-connection';
 
 /**
- * Everything a client sends, from frame to reply (SPEC §4, §7): the rate limit (pings
+ * Everything a client sends, from frame to reply (README "Wire protocol"): the rate limit (pings
  * included), parsing (`bad_request` for what is not a request), `maxInFlight`, the
  * handler's run, and the replies — one per value, one per emission of an Observable, an
  * error frame for a throw — written through the connection's one send path. Nothing is
@@ -57,7 +57,7 @@ export class Inbound {
   /**
    * A WebSocket ping from the client: charged to its rateLimit like a request (a ping
    * over budget has no id, so it gets no error frame but counts toward closeAfter), then
-   * answered, with the backlog checked (SPEC §7).
+   * answered, with the backlog checked (README "Security and limits").
    */
   ping(connection: RealtimeConnection, data: Buffer): void {
     if (!this.rateLimiter.take(connection, Date.now()))
@@ -93,7 +93,7 @@ export class Inbound {
       );
     const request = parsed.request;
     const entry = this.handlers.find(request.action);
-    // SPEC §7 maxInFlight: requests whose handler has not settled; the bundled ping is free.
+    // README "Security and limits" maxInFlight: requests whose handler has not settled; the bundled ping is free.
     const counted = !(entry?.bundled && request.action === 'ping');
     if (counted) {
       if (connection.inFlight >= this.maxInFlight) {

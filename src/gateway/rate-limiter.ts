@@ -1,4 +1,4 @@
-/** The `rateLimit` option (SPEC §7), resolved. */
+/** The `rateLimit` option (README "Security and limits"), resolved. */
 export interface RateLimit {
   messages: number;
   interval: number;
@@ -13,7 +13,7 @@ export interface Bucket {
 }
 
 /**
- * A token bucket per connection (SPEC §7 `rateLimit`): `messages` requests per
+ * A token bucket per connection (README "Security and limits" `rateLimit`): `messages` requests per
  * `interval`, refilled continuously. Refusals in a row are counted as strikes; a full
  * bucket (the client calmed down for a whole interval) forgives them.
  */

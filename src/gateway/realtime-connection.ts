@@ -22,7 +22,7 @@ export class LocalView {
   constructor(readonly digest: string) {}
 }
 
-/** What a connection counts against (SPEC §7 caps). */
+/** What a connection counts against (README "Security and limits" caps). */
 export interface ConnectionPlace {
   /** The client address (the platform's trust-proxy setting applied). */
   readonly address: string;
@@ -35,7 +35,7 @@ export interface Outlet {
   readonly maxBufferedBytes: number;
   /** A frame was written. */
   sent(): void;
-  /** The connection's outbound backlog passed maxBufferedBytes (SPEC §7 slow consumer). */
+  /** The connection's outbound backlog passed maxBufferedBytes (README "Security and limits" slow consumer). */
   slowConsumer(connection: RealtimeConnection): void;
 }
 
@@ -44,18 +44,18 @@ export function connectionOf(ws: WebSocket): RealtimeConnection {
   return (ws as unknown as { [kConnection]: RealtimeConnection })[kConnection];
 }
 
-/** One accepted WebSocket. `view` is null for an inert connection (SPEC §5). */
+/** One accepted WebSocket. `view` is null for an inert connection (README "Security and limits"). */
 export class RealtimeConnection {
   /** Replies still streaming from Observable handlers; cancelled when the socket closes (made on first use). */
   streams: Set<Subscription> | undefined;
   private handlerContext: RealtimeContext | undefined;
   /** Aborted when the socket closes (made on first use, for call-route and handlers). */
   private closing: AbortController | undefined;
-  /** Rate limit bucket (SPEC §7): tokens left, when last refilled, refusals in a row. */
+  /** Rate limit bucket (README "Security and limits"): tokens left, when last refilled, refusals in a row. */
   tokens: number;
   refilledAt = Date.now();
   strikes = 0;
-  /** Requests whose handler has not settled (SPEC §7 maxInFlight). */
+  /** Requests whose handler has not settled (README "Security and limits" maxInFlight). */
   inFlight = 0;
   /** Heartbeat: it answered the server's last ping. */
   alive = true;
@@ -85,7 +85,7 @@ export class RealtimeConnection {
   }
 
   /**
-   * The one send path (SPEC §4, §7): pushes and replies alike. Writes the frame when the
+   * The one send path (README "Wire protocol"): pushes and replies alike. Writes the frame when the
    * socket is open, counts it, and checks the backlog. False when the socket was not open.
    */
   send(frame: string | Buffer): boolean {

@@ -28,7 +28,7 @@ function sleepUntil(condition: () => boolean, deadline: number): Promise<void> {
 
 /**
  * Starts the side effects once the app is up and ends them in order on shutdown (like
- * @nestjs/schedule's orchestrator): SPEC §7 `shutdownTimeout`.
+ * @nestjs/schedule's orchestrator): README "Security and limits" `shutdownTimeout`.
  */
 @Injectable()
 export class RealtimeLifecycle

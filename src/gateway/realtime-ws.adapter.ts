@@ -10,7 +10,7 @@ type GatewayOptions = Record<string, unknown> & { path?: string };
 /**
  * `app.useWebSocketAdapter(new RealtimeWsAdapter(app))`: a WsAdapter whose realtime
  * gateway shares the HTTP port and applies the origin check, payload limit and
- * handshake rules of SPEC §5–§7. Other gateways of the app work as with WsAdapter.
+ * handshake rules of README "Security and limits". Other gateways of the app work as with WsAdapter.
  */
 export class RealtimeWsAdapter extends WsAdapter {
   constructor(private readonly app: INestApplicationContext) {
@@ -42,7 +42,7 @@ export class RealtimeWsAdapter extends WsAdapter {
   /**
    * WsAdapter logs every socket error at `error` with a stack; on our sockets those are
    * client-triggered protocol errors (bad frames, bad UTF-8, oversize), which the
-   * acceptor logs once at `warn` (SPEC §5): a client must not be able to flood the logs.
+   * acceptor logs once at `warn` (README "Security and limits"): a client must not be able to flood the logs.
    */
   override bindErrorHandler(server: {
     options?: Record<string, unknown>;
@@ -57,7 +57,7 @@ export class RealtimeWsAdapter extends WsAdapter {
   override bindMessageHandlers(
     ...args: Parameters<WsAdapter['bindMessageHandlers']>
   ): void {
-    // Our sockets speak SPEC §4, dispatched by the acceptor; Nest's {event,data} parser stays off them.
+    // Our sockets speak README "Wire protocol", dispatched by the acceptor; Nest's {event,data} parser stays off them.
     const client = args[0] as { [kConnection]?: unknown } | undefined;
     if (client?.[kConnection]) return;
     super.bindMessageHandlers(...args);

@@ -24,7 +24,7 @@ export function socketListeners(
     message(this: WebSocket, data: RawData, isBinary: boolean): void {
       inbound.frame(connectionOf(this), data, isBinary);
     },
-    /** Pings are answered by us, not by ws: they are charged to rateLimit and the pong to the backlog (SPEC §7). */
+    /** Pings are answered by us, not by ws: they are charged to rateLimit and the pong to the backlog (README "Security and limits"). */
     ping(this: WebSocket, data: Buffer): void {
       inbound.ping(connectionOf(this), data);
     },
@@ -33,7 +33,7 @@ export function socketListeners(
     },
     /**
      * ws closes by itself on protocol errors (1009 too big, 1007 bad UTF-8, bad frames).
-     * The client caused it: one warning, no stack (SPEC §5), and the reason for stats.
+     * The client caused it: one warning, no stack (README "Security and limits"), and the reason for stats.
      */
     error(this: WebSocket, error: Error & { code?: string }): void {
       const connection = connectionOf(this);

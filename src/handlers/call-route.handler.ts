@@ -5,7 +5,15 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { RealtimeError } from '../exceptions/realtime.error';
 import { CALL_HEADER, SocketCalls } from '../http/socket-calls';
 import { REALTIME_OPTIONS } from '../realtime.constants';
-import { CALL_ROUTE_TIMEOUT } from '../realtime.messages';
+import {
+  CALL_CLOSED,
+  CALL_GET_INPUT,
+  CALL_METHOD,
+  CALL_ROUTE_TIMEOUT,
+  CALL_URI_CONTROL,
+  CALL_URI_NOT_PATH,
+  CALL_URI_TOO_LONG,
+} from '../realtime.messages';
 import type { ResolvedRealtimeOptions } from '../options';
 import type {
   RealtimeContext,
@@ -30,7 +38,7 @@ const METHODS = new Set([
   'DELETE',
   'OPTIONS',
 ]);
-export const MAX_URI_LENGTH = 8192;
+const MAX_URI_LENGTH = 8192;
 // Hop-by-hop headers mean nothing to a socket client; Set-Cookie would hand HttpOnly cookies to page scripts.
 const DROPPED_RESPONSE_HEADERS = new Set([
   'set-cookie',
@@ -39,7 +47,7 @@ const DROPPED_RESPONSE_HEADERS = new Set([
   'transfer-encoding',
 ]);
 // The proxy headers go through as sent: the app's own trust-proxy setting decides what
-// req.ip, req.ips, req.protocol and req.host make of them, exactly as for HTTP (SPEC §5).
+// req.ip, req.ips, req.protocol and req.host make of them, exactly as for HTTP (README "Security and limits").
 const FORWARDED_HEADERS = [
   'cookie',
   'authorization',
@@ -52,7 +60,7 @@ const FORWARDED_HEADERS = [
 ] as const;
 
 const TIMED_OUT = Symbol('callRouteTimeout');
-const CLOSED = new RealtimeError('handler_error', 'the connection closed');
+const CLOSED = new RealtimeError('handler_error', CALL_CLOSED);
 
 function badRequest(message: string): RealtimeError {
   return new RealtimeError('bad_request', message);
@@ -60,8 +68,7 @@ function badRequest(message: string): RealtimeError {
 
 function readMethod(value: unknown): string {
   const method = typeof value === 'string' ? value.toUpperCase() : '';
-  if (!METHODS.has(method))
-    throw badRequest(`"method" must be one of ${[...METHODS].join(', ')}`);
+  if (!METHODS.has(method)) throw badRequest(CALL_METHOD([...METHODS]));
   return method;
 }
 
@@ -71,15 +78,12 @@ function readUri(value: unknown): string {
     !value.startsWith('/') ||
     value.startsWith('//')
   ) {
-    throw badRequest(
-      '"uri" must be a path starting with "/" (no scheme or host)',
-    );
+    throw badRequest(CALL_URI_NOT_PATH);
   }
   if (value.length > MAX_URI_LENGTH)
-    throw badRequest(`"uri" must be at most ${MAX_URI_LENGTH} characters`);
+    throw badRequest(CALL_URI_TOO_LONG(MAX_URI_LENGTH));
   // eslint-disable-next-line no-control-regex -- refusing control characters is the point
-  if (/[\s\u0000-\u001f\u007f]/.test(value))
-    throw badRequest('"uri" must not contain spaces or control characters');
+  if (/[\s\u0000-\u001f\u007f]/.test(value)) throw badRequest(CALL_URI_CONTROL);
   return value;
 }
 
@@ -89,7 +93,7 @@ function toQuery(
 ): Record<string, string | string[]> | undefined {
   if (input === undefined || input === null) return undefined;
   if (typeof input !== 'object' || Array.isArray(input))
-    throw badRequest('"input" of a GET must be an object');
+    throw badRequest(CALL_GET_INPUT);
   const query: Record<string, string | string[]> = {};
   for (const [key, value] of Object.entries(input)) {
     if (value === undefined || value === null) continue;

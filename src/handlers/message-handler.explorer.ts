@@ -7,6 +7,11 @@ import {
   ModuleRef,
 } from '@nestjs/core';
 import { REALTIME_OPTIONS } from '../realtime.constants';
+import {
+  BUNDLED_CLASH,
+  DUPLICATE_HANDLER,
+  NO_HANDLE,
+} from '../realtime.messages';
 import type { ResolvedRealtimeOptions } from '../options';
 import type {
   RealtimeContext,
@@ -36,12 +41,6 @@ export interface HandlerEntry {
 }
 
 type Invoker = (...args: unknown[]) => Promise<unknown>;
-const DUPLICATE = (action: string, a: string, b: string) =>
-  `RealtimeModule: two message handlers for action "${action}": ${a} and ${b}. Keep one.`;
-const BUNDLED_CLASH = (action: string, user: string) =>
-  `RealtimeModule: ${user} handles "${action}", an action of a bundled handler. To replace the bundled one, list it: replaceBundledHandlers: ['${action}'].`;
-const NO_HANDLE = (name: string) =>
-  `RealtimeModule: @MessageHandler class ${name} has no handle(message, context) method.`;
 
 /** Nest's ws param types: `@ConnectedSocket()` (0) and `@MessageBody()` (3) work in `handle`. */
 const wsParamsFactory = {
@@ -100,7 +99,9 @@ export class MessageHandlerExplorer {
       const table = isBundled ? bundled : user;
       const existing = table.get(action);
       if (existing)
-        throw new Error(DUPLICATE(action, existing.className, metatype.name));
+        throw new Error(
+          DUPLICATE_HANDLER(action, existing.className, metatype.name),
+        );
       const entry = isBundled
         ? this.bundledEntry(
             action,

@@ -41,7 +41,7 @@ export class RealtimeHttpMiddleware implements NestMiddleware {
     const contexts = this.contexts;
     req[kSocketContexts] = contexts;
     if (req.headers[CALL_HEADER] !== undefined) {
-      // A call-route request: the route runs as the calling connection (SPEC §5, first rule).
+      // A call-route request: the route runs as the calling connection (README "Security and limits", first rule).
       const socket = this.calls.find(req.headers[CALL_HEADER]);
       delete req.headers[CALL_HEADER];
       if (socket) contexts.adopt(req, socket);

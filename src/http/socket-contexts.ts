@@ -26,7 +26,7 @@ function isCrossSiteUnsafe(req: IncomingMessage): boolean {
 }
 
 /**
- * The socket context of an HTTP request (SPEC §5), made once per request: the key the
+ * The socket context of an HTTP request (README "Security and limits"), made once per request: the key the
  * request presents, or a fresh one set as the HttpOnly cookie; the id it presents when
  * it was issued for that key, else a fresh one (subscribing under an id issued for
  * another key could never reach a connection).

@@ -6,7 +6,7 @@ export type TrustProxy = (address: string, hop: number) => boolean;
 export const TRUST_NONE: TrustProxy = () => false;
 
 /**
- * The client's address as `req.ip` gives it on the same HTTP request (SPEC §5, §7): the
+ * The client's address as `req.ip` gives it on the same HTTP request (README "Security and limits"): the
  * socket's peer, then the `X-Forwarded-For` entries from the right, each taken only
  * while the one before it is a trusted proxy (the algorithm of Express's proxy-addr).
  */

@@ -33,7 +33,7 @@ export function requestScheme(
 }
 
 /**
- * SPEC §5: the handshake's Origin must be the app's own origin (scheme + Host) or an
+ * README "Security and limits": the handshake's Origin must be the app's own origin (scheme + Host) or an
  * allowed one. A missing Origin (non-browser client) passes unless `requireOrigin`.
  */
 export function isOriginAllowed(

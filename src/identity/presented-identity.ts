@@ -16,7 +16,7 @@ export type RealtimeRequest = IncomingMessage & {
 };
 
 /** The key and id a request presents (handshake or HTTP). */
-export interface PresentedIdentity {
+interface PresentedIdentity {
   /** A socket key this server issued; undefined when none was presented (or only others). */
   key: string | undefined;
   connectionId: string | undefined;
@@ -48,7 +48,7 @@ function bodyParam(req: RealtimeRequest, name: string): string | undefined {
 }
 
 /**
- * What a request presents, without creating anything (SPEC §5): the key from the
+ * What a request presents, without creating anything (README "Security and limits"): the key from the
  * cookie or `X-Socket-Key` — and `socket_key` in the query on the upgrade request only,
  * since on a page a link could plant an attacker's key (subscription fixation); only
  * keys the server issued count. The id from `X-Socket-Connection-Id`, then the

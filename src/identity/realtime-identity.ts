@@ -16,7 +16,7 @@ function sameText(a: string, b: string): boolean {
 }
 
 /**
- * Issues and checks identities (SPEC §5) with the server secret.
+ * Issues and checks identities (README "Security and limits") with the server secret.
  *
  * - socket key: 32 random bytes + the first 16 bytes of HMAC(secret, random), base64url
  *   (64 characters): issued by the server, so a client cannot invent keys.

@@ -3,7 +3,7 @@ import type { Observable } from 'rxjs';
 import type { RequestFrame } from '../protocol';
 import type { RealtimeSocket } from '../realtime-socket';
 
-/** A request frame (SPEC §4): the whole object the client sent. */
+/** A request frame (README "Wire protocol"): the whole object the client sent. */
 export type RealtimeMessage = RequestFrame;
 
 /**

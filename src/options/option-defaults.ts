@@ -14,7 +14,7 @@ function defaultsOf(schema: Schema): Record<string, unknown> {
   return out;
 }
 
-/** The defaults of SPEC §3/§5/§6/§7 (the schema's, read once). */
+/** The defaults of README "API" (the schema's, read once). */
 export const DEFAULTS = defaultsOf(OPTIONS) as Readonly<
   Omit<OutputsOf<typeof OPTIONS>, 'secret'>
 >;

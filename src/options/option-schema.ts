@@ -35,7 +35,7 @@ import {
 const DAY = 24 * 60 * 60 * 1000;
 
 /**
- * Every option of `RealtimeModule.forRoot()` (SPEC §3, §5, §6, §7), once: its doc
+ * Every option of `RealtimeModule.forRoot()` (README "API"), once: its doc
  * comment (shown by editors, and the README's configuration table is made from it:
  * `npm run docs:options`), its default and its check. The option types, the
  * unknown-option check and the resolved options all come from this table.
@@ -177,12 +177,12 @@ type Schema = typeof OPTIONS;
 /** Options of `RealtimeModule.forRoot()`; every one optional, each documented above. */
 export type RealtimeModuleOptions = InputsOf<Schema>;
 
-/** The socket-key cookie (SPEC §2, §5). */
+/** The socket-key cookie (README "Channels and wildcards"). */
 export type RealtimeCookieOptions = NonNullable<
   RealtimeModuleOptions['cookie']
 >;
 
-/** The per-connection rate limit (SPEC §7). */
+/** The per-connection rate limit (README "Security and limits"). */
 export type RateLimitOptions = NonNullable<RealtimeModuleOptions['rateLimit']>;
 
 /** Options after defaults and validation. */

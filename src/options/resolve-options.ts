@@ -1,3 +1,4 @@
+import { OPTIONS_NOT_OBJECT, OPTIONS_WRONG } from '../realtime.messages';
 import { OptionProblems, resolveFields } from './option-kinds';
 import {
   OPTIONS,
@@ -15,7 +16,7 @@ export function resolveOptions(
 ): ResolvedRealtimeOptions {
   const options = (raw ?? {}) as Record<string, unknown>;
   if (typeof options !== 'object' || Array.isArray(options))
-    throw new Error('RealtimeModule: options must be an object');
+    throw new Error(OPTIONS_NOT_OBJECT);
   const problems: string[] = [];
   const resolved = resolveFields(
     OPTIONS,
@@ -27,7 +28,7 @@ export function resolveOptions(
   if (problems.length === 1) throw new Error(problems[0]);
   if (problems.length > 1)
     throw new OptionProblems([
-      `RealtimeModule: ${problems.length} options are wrong:`,
+      OPTIONS_WRONG(problems.length),
       ...problems.map((problem) => `  - ${problem}`),
     ]);
   return {

@@ -1,4 +1,4 @@
-/** WebSocket close codes of SPEC §4: what each tells the client. */
+/** WebSocket close codes of README "Wire protocol": what each tells the client. */
 export const CloseCode = {
   /** The client (or server) closed normally. */
   Normal: 1000,

@@ -1,4 +1,4 @@
-/** The codes of error frames (SPEC §4) and of `RealtimeError` (SPEC §3). */
+/** The codes of error frames (README "Wire protocol") and of `RealtimeError` (README "API"). */
 export const ErrorCode = {
   /** Not JSON, not an object, a missing or mistyped `id`/`action`, a bad field. */
   BadRequest: 'bad_request',

@@ -1,16 +1,16 @@
-// Frame encoding and decoding (SPEC §4): compact JSON, keys in a fixed order.
+// Frame encoding and decoding (README "Wire protocol"): compact JSON, keys in a fixed order.
 
 /** The id of a request as the client sent it; `null` when it had no usable one. */
 export type RequestId = string | number | null;
 
-/** A request frame: the whole object the client sent (SPEC §4). */
+/** A request frame: the whole object the client sent (README "Wire protocol"). */
 export interface RequestFrame {
   id: string | number;
   action: string;
   [field: string]: unknown;
 }
 
-/** Why a frame is not a request; each is answered with `bad_request` (SPEC §4). */
+/** Why a frame is not a request; each is answered with `bad_request` (README "Wire protocol"). */
 export const FrameProblem = {
   Binary: 'binary frames are not supported; send JSON text',
   NotJson: 'the frame is not valid JSON',
@@ -59,7 +59,7 @@ export function requestIdOf(text: string): RequestId {
 
 /**
  * `{"channel":…,"payload":…}` from an already serialized payload: built once per push
- * and channel, then written to every connection (SPEC §6.5).
+ * and channel, then written to every connection (README "Registries and guarantees" 5).
  */
 export function pushFrame(channel: string, json: string): string {
   return '{"channel":' + JSON.stringify(channel) + ',"payload":' + json + '}';

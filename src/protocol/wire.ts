@@ -1,4 +1,4 @@
-// The names a client and the server agree on (SPEC §2, §4, §5). Import-free: the
+// The names a client and the server agree on (README "Channels and wildcards"). Import-free: the
 // server, the browser client, the testing entry and the tests all read them from here.
 
 /** Query parameter (upgrade and HTTP requests) and body field carrying the connection id. */

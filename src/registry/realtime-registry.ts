@@ -37,7 +37,7 @@ export type RegistryEvent =
     };
 
 /**
- * Where subscriptions live and how pushes travel (SPEC §6), like Nest's
+ * Where subscriptions live and how pushes travel (README "Registries and guarantees"), like Nest's
  * `ThrottlerStorage`: the module ships a memory and a Redis one, and `registry:` takes
  * an instance of your own (another broker). Every method that returns a promise
  * resolves once the change is in effect for live connections on every instance

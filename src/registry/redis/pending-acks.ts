@@ -8,7 +8,7 @@ interface Pending {
 
 /**
  * Waits for the instances holding a live lease on a view to confirm they applied a
- * subscription change (SPEC §6.1). Each confirmation names its instance, so one that
+ * subscription change (README "Registries and guarantees" 1). Each confirmation names its instance, so one that
  * did not hear the change (cut from Redis) is known by name, never hidden by a count.
  */
 export class PendingAcks {

@@ -6,7 +6,7 @@ import type {
   RedisOptions,
 } from 'ioredis';
 
-/** What the `redis` option accepts (SPEC §6). */
+/** What the `redis` option accepts (README "Registries and guarantees"). */
 export type RealtimeRedisOption =
   | string
   | RedisOptions
@@ -16,7 +16,7 @@ export type RealtimeRedisOption =
 
 export type RedisClient = Redis | Cluster;
 
-/** Plain or sharded pub/sub behind one face: Cluster uses SSUBSCRIBE/SPUBLISH (SPEC §6.8). */
+/** Plain or sharded pub/sub behind one face: Cluster uses SSUBSCRIBE/SPUBLISH (README "Scaling with Redis"). */
 export interface PubSub {
   readonly sharded: boolean;
   subscribe(channel: string): Promise<unknown>;
@@ -62,26 +62,33 @@ export async function createRedisClients(
     lazyConnect: true,
     autoResubscribe: true,
   } satisfies RedisOptions;
+  // The same for both Cluster forms (a ready Cluster, or { nodes, options }).
+  const clusterOptions = (base: ClusterOptions | undefined) => ({
+    command: {
+      ...base,
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      redisOptions: {
+        ...base?.redisOptions,
+        commandTimeout: publishTimeout,
+        autoResendUnfulfilledCommands: false,
+      },
+    } satisfies ClusterOptions,
+    subscriber: {
+      ...base,
+      lazyConnect: true,
+      shardedSubscribers: true,
+    } satisfies ClusterOptions,
+  });
   let command: RedisClient;
   let subscriber: RedisClient;
-  if (isClient(option)) {
-    if (isCluster(option)) {
-      command = option.duplicate(undefined, {
-        lazyConnect: true,
-        enableOfflineQueue: false,
-        redisOptions: {
-          commandTimeout: publishTimeout,
-          autoResendUnfulfilledCommands: false,
-        },
-      });
-      subscriber = option.duplicate(undefined, {
-        lazyConnect: true,
-        shardedSubscribers: true,
-      });
-    } else {
-      command = option.duplicate(commandOptions);
-      subscriber = option.duplicate(subscriberOptions);
-    }
+  if (isCluster(option)) {
+    const made = clusterOptions(undefined);
+    command = option.duplicate(undefined, made.command);
+    subscriber = option.duplicate(undefined, made.subscriber);
+  } else if (isClient(option)) {
+    command = option.duplicate(commandOptions);
+    subscriber = option.duplicate(subscriberOptions);
   } else if (typeof option === 'string') {
     command = new RedisClass(option, commandOptions);
     subscriber = new RedisClass(option, subscriberOptions);
@@ -90,21 +97,9 @@ export async function createRedisClients(
       nodes: ClusterNode[];
       options?: ClusterOptions;
     };
-    command = new ClusterClass(nodes, {
-      ...options,
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      redisOptions: {
-        ...options?.redisOptions,
-        commandTimeout: publishTimeout,
-        autoResendUnfulfilledCommands: false,
-      },
-    });
-    subscriber = new ClusterClass(nodes, {
-      ...options,
-      lazyConnect: true,
-      shardedSubscribers: true,
-    });
+    const made = clusterOptions(options);
+    command = new ClusterClass(nodes, made.command);
+    subscriber = new ClusterClass(nodes, made.subscriber);
   } else {
     command = new RedisClass({
       ...(option as RedisOptions),

@@ -8,7 +8,7 @@ import {
 import { TOO_MANY_CHANNELS_REPLY } from './redis-scripts';
 
 /*
- * Two codes for two different failures (SPEC §6.9):
+ * Two codes for two different failures (README "Scaling with Redis"):
  * - `registry_unavailable`: Redis could not be reached, or did not answer, within
  *   publishTimeout (connection down, command timeout, a holder that cannot confirm) —
  *   or answered with a transient state that a retry outlives (LOADING, CLUSTERDOWN…).

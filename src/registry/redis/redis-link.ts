@@ -10,7 +10,7 @@ function toVoid(): void {}
 
 /**
  * The state of the two Redis connections, and when the registry must recover (SPEC
- * §6.6). A dropped subscriber connection makes the instance *stale* — it may have
+ * README "Registries and guarantees"). A dropped subscriber connection makes the instance *stale* — it may have
  * missed subscription changes, and Redis may have restarted — until `recover` ran to
  * the end with both connections up and the subscriber in sync. (A drop of the command
  * connection alone loses nothing the instance mirrors: changes still arrive, and a

@@ -1,5 +1,5 @@
 /**
- * Every Redis key and pub/sub channel of one app, all under `keyPrefix` (SPEC §6).
+ * Every Redis key and pub/sub channel of one app, all under `keyPrefix` (README "Registries and guarantees").
  * A view's two keys share the hash tag `{digest}`, so a Lua script can touch both on
  * Redis Cluster.
  */

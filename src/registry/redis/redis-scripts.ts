@@ -3,7 +3,7 @@
 // so instance clocks do not matter. KEYS[1] = channels SET, KEYS[2] = live ZSET (both
 // under the view's hash tag, so every script touches one Cluster slot).
 //
-// Sizes never break a script (SPEC §6.9): Lua's `unpack` fails past ~8,000 values, so
+// Sizes never break a script (README "Scaling with Redis"): Lua's `unpack` fails past ~8,000 values, so
 // every variadic call goes out in chunks of CHUNK arguments, and a large SET is read
 // with SSCAN rather than returned whole.
 
@@ -31,7 +31,7 @@ const LIVE_HOLDERS = `redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. now, '+inf')`;
  * the view would then hold more than the maximum (then an error reply, nothing applied);
  * the view lives pendingTtl from now (or its holders renew it). Returns the live holders.
  */
-export const SUBSCRIBE_SCRIPT = `
+const SUBSCRIBE_SCRIPT = `
 ${NOW}
 ${CHUNKED}
 local fresh = 0
@@ -46,7 +46,7 @@ redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return ${LIVE_HOLDERS}`;
 
 /** ARGV: channels... Removes them; returns the live holders. */
-export const UNSUBSCRIBE_SCRIPT = `
+const UNSUBSCRIBE_SCRIPT = `
 ${NOW}
 ${CHUNKED}
 chunked('SREM', KEYS[1], 1)
@@ -59,7 +59,7 @@ return ${LIVE_HOLDERS}`;
  * only when the live ZSET is gone, i.e. Redis lost the view (see RedisRegistry.recover).
  * Returns `{ size, members }`, members only when size <= inlineMax (else read with SSCAN).
  */
-export const ATTACH_SCRIPT = `
+const ATTACH_SCRIPT = `
 ${NOW}
 ${CHUNKED}
 if #ARGV > 3 and redis.call('EXISTS', KEYS[2]) == 0 then chunked('SADD', KEYS[1], 4) end
@@ -74,7 +74,7 @@ return {size, redis.call('SMEMBERS', KEYS[1])}`;
  * ARGV: instanceId, reconnectGrace. This instance no longer holds the view; when no
  * holder with a live lease is left, the view keeps its channels for reconnectGrace.
  */
-export const DETACH_SCRIPT = `
+const DETACH_SCRIPT = `
 ${NOW}
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
@@ -89,7 +89,7 @@ return 1`;
  * Returns 0 (and writes nothing) when its lease entry is gone — Redis lost it, or it ran
  * out — so the holder registers the view again instead of hiding the loss.
  */
-export const RENEW_SCRIPT = `
+const RENEW_SCRIPT = `
 ${NOW}
 if not redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[1])
@@ -98,7 +98,7 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1`;
 
 /** KEYS[1] = live ZSET; ARGV: instanceIds... Those of them whose lease is still running. */
-export const LIVE_SCRIPT = `
+const LIVE_SCRIPT = `
 ${NOW}
 local live = {}
 for i = 1, #ARGV do

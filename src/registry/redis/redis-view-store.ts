@@ -42,7 +42,7 @@ export interface ViewStoreOptions {
 }
 
 /**
- * The stored side of the client views (SPEC §6): a SET of channels and a ZSET of live
+ * The stored side of the client views (README "Registries and guarantees"): a SET of channels and a ZSET of live
  * leases per view, changed only through the atomic scripts. Every failure comes out as
  * the RealtimeError it means (redis-errors.ts).
  */
@@ -137,7 +137,7 @@ export class RedisViewStore {
       .catch(fail);
   }
 
-  /** A large SET, read CHUNK members at a time (no single reply too large, SPEC §6.9). */
+  /** A large SET, read CHUNK members at a time (no single reply too large, README "Scaling with Redis"). */
   private async scan(digest: string): Promise<Set<string>> {
     const key = this.names.channelsKey(digest);
     const channels = new Set<string>();

@@ -13,7 +13,7 @@ import { RedisLink } from './redis-link';
 import type { RedisNames } from './redis-names';
 import { RedisViewStore } from './redis-view-store';
 
-export interface RedisRegistryOptions {
+interface RedisRegistryOptions {
   pendingTtl: number;
   reconnectGrace: number;
   publishTimeout: number;
@@ -45,7 +45,7 @@ const MAX_HELD_PUSHES = 10_000;
 function toVoid(): void {}
 
 /**
- * SPEC §6 on Redis. Subscriptions live in a SET per view; a push is one PUBLISH per
+ * README "Registries and guarantees" on Redis. Subscriptions live in a SET per view; a push is one PUBLISH per
  * channel, to `<prefix>c:<channel>`, which only instances with local subscribers
  * listen to; wildcard pushes go to one channel every instance listens to. A view's
  * subscription changes are announced on `<prefix>v:<digest>` — heard only by the
@@ -253,7 +253,7 @@ export class RedisRegistry implements RealtimeRegistry {
 
   /**
    * Has every holder with a live lease on the view apply a change already written to
-   * Redis (SPEC §6.1). A holder that did not confirm within publishTimeout holds the
+   * Redis (README "Registries and guarantees" 1). A holder that did not confirm within publishTimeout holds the
    * call up only while its lease still runs: then the call rejects — it never resolves
    * while a holder may still deliver the old set.
    */
@@ -396,7 +396,7 @@ export class RedisRegistry implements RealtimeRegistry {
     return true;
   }
 
-  /** Holders renew their lease and the lifetime of their views (SPEC §6.3, §6.7). */
+  /** Holders renew their lease and the lifetime of their views (README "Registries and guarantees" 3). */
   private renew(): void {
     if (this.link.isStale || !this.link.commandUp()) return;
     for (const [digest, view] of this.views) {
@@ -418,7 +418,7 @@ export class RedisRegistry implements RealtimeRegistry {
   }
 
   /**
-   * SPEC §6.1/§6.6 after a reconnect: reconciles every held view that is not loading (a
+   * README "Registries and guarantees" 1 after a reconnect: reconciles every held view that is not loading (a
    * loading view reads a fresh copy by itself). Held pushes wait for `releaseHeld`.
    */
   private async reconcileAll(): Promise<void> {
