@@ -8,6 +8,7 @@ import {
   oneOf,
 } from '../../src/options/option-validators';
 import { MISSING_SECRET } from '../../src/realtime.messages';
+import { nearest } from '../../src/options/option-kinds';
 import { MemoryRegistry } from '../../src/registry/memory.registry';
 import {
   DEFAULTS,
@@ -1122,5 +1123,105 @@ describe('resolveClientPath', () => {
       message('/rt.js'),
     );
     expect(messageOf(() => resolveClientPath(null))).toBe(message('null'));
+  });
+});
+
+describe('nearest: the "did you mean" of an unknown option', () => {
+  const known = ['heartbeatInterval', 'trustProxy', 'maxPayload', 'path'];
+
+  it('finds the closest known name within a few edits, ignoring case', () => {
+    expect(nearest('TRUSTPROXY', known)).toBe('trustProxy');
+    expect(nearest('maxPayloads', known)).toBe('maxPayload');
+    expect(nearest('heartbeatIntervall', known)).toBe('heartbeatInterval');
+    expect(nearest('hartbeatIntrval', known)).toBe('heartbeatInterval');
+    expect(nearest('pth', known)).toBe('path');
+  });
+
+  it('the closest wins; nothing close is no guess', () => {
+    expect(nearest('abd', ['xyz', 'abc', 'abd'])).toBe('abd');
+    expect(nearest('abcx', ['abyy', 'abcd'])).toBe('abcd');
+    // A tie: the first known name.
+    expect(nearest('abcx', ['abcy', 'abcz'])).toBe('abcy');
+    expect(nearest('colour', known)).toBeUndefined();
+    expect(nearest('x', known)).toBeUndefined();
+    expect(nearest('anything', [])).toBeUndefined();
+  });
+
+  it('the distance counts insertions, deletions and substitutions', () => {
+    // One edit each: found; many: not.
+    expect(nearest('pathx', ['path'])).toBe('path');
+    expect(nearest('pat', ['path'])).toBe('path');
+    expect(nearest('paxh', ['path'])).toBe('path');
+    expect(nearest('qqqq', ['path'])).toBeUndefined();
+  });
+
+  it('a name beyond the distance allowed for its length gets no guess', () => {
+    // "pathxxx" is three edits from "path": more than the two allowed for 7 characters.
+    expect(nearest('pathxxx', ['path'])).toBeUndefined();
+    expect(nearest('pathxx', ['path'])).toBe('path');
+  });
+});
+
+describe('groups of options (cookie, rateLimit)', () => {
+  it('a group that is not an object names its fields', () => {
+    expect(messageOf(() => resolveRaw({ cookie: 'x' }))).toBe(
+      problem(
+        'cookie',
+        'must be an object { name, secure, sameSite, path, maxAge }, got "x"',
+      ),
+    );
+    expect(messageOf(() => resolveRaw({ rateLimit: [] }))).toBe(
+      problem(
+        'rateLimit',
+        'must be an object { messages, interval, closeAfter }, got an array',
+      ),
+    );
+  });
+
+  it("the group's own check runs only once its fields are valid", () => {
+    expect(
+      messageOf(() =>
+        resolveRaw({ cookie: { sameSite: 'none', secure: false, path: 'x' } }),
+      ),
+    ).toBe(
+      problem(
+        'cookie.path',
+        'must start with "/" and contain no ";" or spaces, got "x"',
+      ),
+    );
+  });
+});
+
+describe('registry: an object of the app', () => {
+  it('needs every method and events$', () => {
+    const methods = Object.fromEntries(
+      [
+        'subscribe',
+        'unsubscribe',
+        'publish',
+        'publishMatching',
+        'sendTo',
+        'attach',
+        'detach',
+        'listen',
+        'unlisten',
+        'isReady',
+        'close',
+      ].map((m) => [m, () => undefined]),
+    );
+    expect(messageOf(() => resolveRaw({ registry: methods }))).toBe(
+      problem(
+        'registry',
+        "must be 'memory', 'redis' or an object implementing RealtimeRegistry (missing: events$)",
+      ),
+    );
+    expect(messageOf(() => resolveRaw({ registry: null }))).toBe(
+      problem(
+        'registry',
+        "must be one of 'memory', 'redis' or a RealtimeRegistry, got null",
+      ),
+    );
+    const complete = { ...methods, events$: {} };
+    expect(resolveRaw({ registry: complete }).registry).toBe(complete);
   });
 });
