@@ -21,6 +21,9 @@ export const ADAPTER_MISSING =
 export const MIDDLEWARE_MISSING =
   'RealtimeModule: this request did not pass through the realtime middleware. Import RealtimeModule.forRoot() in the app module; @Socket() works in HTTP controllers of that app.';
 
+export const UNSUPPORTED_PLATFORM = (type: string) =>
+  `RealtimeModule: the HTTP platform "${type}" is not supported: the module sets the key cookie, injects the connection id into pages and runs call-route through the platform, which it can do on @nestjs/platform-express and @nestjs/platform-fastify only.`;
+
 export const NO_CHANNELS = 'at least one channel is required';
 export const INVALID_CHANNEL = 'a channel must be a non-empty string';
 export const CHANNEL_WILDCARD =

@@ -20,6 +20,7 @@ import { createRealtimeGateway } from './gateway/realtime.gateway';
 import {
   DiscoveryModule,
   ExternalContextCreator,
+  HttpAdapterHost,
   ModuleRef,
 } from '@nestjs/core';
 import { installDefaultAdapter } from './gateway/default-adapter';
@@ -32,6 +33,8 @@ import { SocketCalls } from './http/socket-calls';
 import { ClientScriptMiddleware } from './http/client-script.middleware';
 import { RealtimeHttpMiddleware } from './http/realtime-http.middleware';
 import { SocketContexts } from './http/socket-contexts';
+import { installFastifyHooks } from './http/fastify-hooks';
+import { type FastifyLike, httpPlatform } from './http/platform';
 import { RealtimeIdentity } from './identity/realtime-identity';
 import {
   REALTIME_MODULE_OPTIONS,
@@ -87,6 +90,9 @@ export class RealtimeModule implements NestModule {
     @Inject(REALTIME_OPTIONS) private readonly options: ResolvedRealtimeOptions,
     moduleRef: ModuleRef,
     contextCreator: ExternalContextCreator,
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly contexts: SocketContexts,
+    private readonly calls: SocketCalls,
   ) {
     installDefaultAdapter(contextCreator, moduleRef);
   }
@@ -195,12 +201,23 @@ export class RealtimeModule implements NestModule {
   }
 
   configure(consumer: MiddlewareConsumer): void {
+    const platform = httpPlatform(this.adapterHost);
     if (this.options.clientPath) {
       consumer.apply(ClientScriptMiddleware).forRoutes({
         path: this.options.clientPath,
         method: RequestMethod.GET,
       });
     }
-    consumer.apply(RealtimeHttpMiddleware).forRoutes('*');
+    if (platform === 'fastify') {
+      // Fastify hands middleware the raw request and response; hooks see its own reply.
+      installFastifyHooks(
+        this.adapterHost.httpAdapter.getInstance<FastifyLike>(),
+        this.contexts,
+        this.calls,
+        this.options,
+      );
+    } else {
+      consumer.apply(RealtimeHttpMiddleware).forRoutes('*');
+    }
   }
 }

@@ -5,6 +5,7 @@ import {
   Get,
   HttpCode,
   Post,
+  Header,
 } from '@nestjs/common';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +17,7 @@ import { connect, type TestClient } from './support/ws-client';
 @Controller()
 class FuzzController {
   @Get('page')
+  @Header('Content-Type', 'text/html; charset=utf-8')
   page(): string {
     return '<html><body>fuzz</body></html>';
   }

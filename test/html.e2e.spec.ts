@@ -1,8 +1,11 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import type { Response } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FixtureController, page } from './fixtures/fixture.controller';
-import { startApp, type TestApp } from './support/app';
+import {
+  FixtureController,
+  page,
+  type Reply,
+} from './fixtures/fixture.controller';
+import { PLATFORM, startApp, type TestApp } from './support/app';
 import { connect } from './support/ws-client';
 
 const ID = /^[A-Za-z0-9_-]{44}$/;
@@ -104,16 +107,16 @@ async function whoami(
 @Controller('extra')
 class ExtraHtmlController {
   @Get('upper')
-  upper(@Res() res: Response): void {
+  upper(@Res() res: Reply): void {
     res
-      .type('html')
+      .type('text/html; charset=utf-8')
       .send(
         '<!DOCTYPE html><HTML><HEAD><TITLE>upper</TITLE></HEAD><BODY CLASS="page"><H1>upper</H1></BODY></HTML>',
       );
   }
 
   @Get('text')
-  text(@Res() res: Response): void {
+  text(@Res() res: Reply): void {
     res.type('text/plain').send('<body>just text</body>');
   }
 }
@@ -146,7 +149,7 @@ describe('HTML injection with default options', () => {
     await client.close();
   });
 
-  it('a string returned without a content type (Express sends it as HTML) gets the attribute once, class kept', async () => {
+  it('a string returned with a text/html type gets the attribute once, class kept', async () => {
     const res = await get(`${t.url}/plain`);
     expect(res.status).toBe(200);
     expect(res.contentType).toMatch(/^text\/html/);
@@ -159,6 +162,27 @@ describe('HTML injection with default options', () => {
       page('plain'),
     );
   });
+
+  it.runIf(PLATFORM === 'express')(
+    'a string returned without a content type (Express sends it as HTML) gets the attribute',
+    async () => {
+      const res = await get(`${t.url}/untyped`);
+      expect(res.contentType).toMatch(/^text\/html/);
+      const id = injectedId(res.html);
+      expect(res.html.replace(` data-socket-connection-id="${id}"`, '')).toBe(
+        page('untyped'),
+      );
+    },
+  );
+
+  it.runIf(PLATFORM === 'fastify')(
+    'a string returned without a content type is text/plain on Fastify, and left untouched',
+    async () => {
+      const res = await get(`${t.url}/untyped`);
+      expect(res.contentType).toMatch(/^text\/plain/);
+      expect(res.html).toBe(page('untyped'));
+    },
+  );
 
   it('res.send gets the id the route saw (x-route-id)', async () => {
     const res = await get(`${t.url}/send`);

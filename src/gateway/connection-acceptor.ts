@@ -3,7 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { WebSocket, WebSocketServer } from 'ws';
-import { platformTrust } from '../http/platform-trust';
+import { platformTrust } from '../http/platform';
 import { clientAddress } from '../identity/client-address';
 import { isOriginAllowed } from '../identity/origin';
 import { presentedIdentity } from '../identity/presented-identity';

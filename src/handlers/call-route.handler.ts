@@ -1,8 +1,13 @@
 import { GatewayTimeoutException, Inject } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { inject, type InjectOptions } from 'light-my-request';
+import {
+  inject,
+  type InjectOptions,
+  type Response as InjectResponse,
+} from 'light-my-request';
 import type { IncomingHttpHeaders } from 'node:http';
 import { RealtimeError } from '../exceptions/realtime.error';
+import type { FastifyLike } from '../http/platform';
 import { CALL_HEADER, SocketCalls } from '../http/socket-calls';
 import { REALTIME_OPTIONS } from '../realtime.constants';
 import {
@@ -138,6 +143,23 @@ function keepOwnMethods(target: object): void {
   }
 }
 
+type ExpressHandler = (req: object, res: object) => void;
+
+/** Runs one request through an Express app in process. */
+function injectExpress(
+  app: ExpressHandler,
+  options: InjectOptions,
+  encrypted: boolean,
+): Promise<InjectResponse> {
+  return inject((req, res) => {
+    keepOwnMethods(req);
+    keepOwnMethods(res);
+    if (encrypted)
+      (req as { socket: { encrypted?: boolean } }).socket.encrypted = true;
+    app(req, res);
+  }, options);
+}
+
 /**
  * `{"action":"call-route","method","uri","input"}`: calls the app's own HTTP route in
  * process through the whole Express/Nest pipeline (middleware, guards, pipes,
@@ -178,7 +200,7 @@ export class CallRouteHandler implements RealtimeMessageHandler {
     }
     options.remoteAddress = context.request.socket.remoteAddress;
     const encrypted = context.request.socket.encrypted;
-    const callId = this.calls.open(context.socket);
+    const callId = this.calls.open(context.socket, encrypted === true);
     (options.headers as Record<string, string>)[CALL_HEADER] = callId;
     const abort = new AbortController();
     options.signal = abort.signal;
@@ -186,10 +208,7 @@ export class CallRouteHandler implements RealtimeMessageHandler {
     const onClose = () => abort.abort(CLOSED);
     context.signal.addEventListener('abort', onClose, { once: true });
     try {
-      const app = this.adapterHost.httpAdapter.getInstance() as (
-        req: object,
-        res: object,
-      ) => void;
+      const adapter = this.adapterHost.httpAdapter;
       const aborted = new Promise<never>((_, reject) =>
         abort.signal.addEventListener('abort', () =>
           reject(
@@ -200,14 +219,14 @@ export class CallRouteHandler implements RealtimeMessageHandler {
         ),
       );
       const response = await Promise.race([
-        inject((req, res) => {
-          keepOwnMethods(req);
-          keepOwnMethods(res);
-          if (encrypted)
-            (req as { socket: { encrypted?: boolean } }).socket.encrypted =
-              true;
-          app(req, res);
-        }, options),
+        adapter.getType() === 'fastify'
+          ? // Through Fastify's own inject: its hooks mark the call's request (TLS, @Socket()).
+            adapter.getInstance<FastifyLike>().inject(options)
+          : injectExpress(
+              adapter.getInstance() as ExpressHandler,
+              options,
+              encrypted === true,
+            ),
         aborted,
       ]);
       const headers: Record<string, string | string[]> = {};
@@ -218,10 +237,14 @@ export class CallRouteHandler implements RealtimeMessageHandler {
       return {
         status: response.statusCode,
         headers,
-        body: parseBody(
-          response.payload,
-          response.headers['content-type'] as string | undefined,
-        ),
+        // A HEAD reply has no body (Fastify's in-process reply keeps the one a GET would send).
+        body:
+          method === 'HEAD'
+            ? null
+            : parseBody(
+                response.payload,
+                response.headers['content-type'] as string | undefined,
+              ),
       };
     } finally {
       clearTimeout(timer);

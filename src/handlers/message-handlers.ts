@@ -5,9 +5,9 @@ import {
   type Type,
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { ExecutionContextHost } from '@nestjs/core/internal';
 import { REALTIME_OPTIONS } from '../realtime.constants';
 import { RealtimeDigestGuard } from './digest.guard';
+import { SocketExecutionContext } from './socket-execution-context';
 import {
   type HandlerArgs,
   type HandlerEntry,
@@ -50,13 +50,13 @@ export class MessageHandlers implements OnModuleInit {
     entry: HandlerEntry | undefined,
     args: HandlerArgs,
   ): Promise<boolean> {
-    const host = new ExecutionContextHost(
-      args,
-      entry?.metatype,
-      entry?.metatype.prototype.handle,
+    return this.digestGuard.canActivate(
+      new SocketExecutionContext(
+        args,
+        entry?.metatype,
+        entry?.metatype.prototype.handle,
+      ),
     );
-    host.setType('ws');
-    return this.digestGuard.canActivate(host);
   }
 
   /** Runs the handler through the app's guards, interceptors and pipes; its raw result. */

@@ -15,6 +15,8 @@ export const kSocketContexts = Symbol.for('nestjs-realtime.contexts');
 
 export type ContextsRequest = RealtimeRequest & {
   [kSocketContexts]?: SocketContexts;
+  /** A Fastify request: the hooks put the contexts on its raw request. */
+  raw?: RealtimeRequest & { [kSocketContexts]?: SocketContexts };
 };
 
 type ExpressLikeResponse = ServerResponse & {
@@ -42,9 +44,9 @@ export class RealtimeHttpMiddleware implements NestMiddleware {
     req[kSocketContexts] = contexts;
     if (req.headers[CALL_HEADER] !== undefined) {
       // A call-route request: the route runs as the calling connection (README "Security and limits", first rule).
-      const socket = this.calls.find(req.headers[CALL_HEADER]);
+      const call = this.calls.find(req.headers[CALL_HEADER]);
       delete req.headers[CALL_HEADER];
-      if (socket) contexts.adopt(req, socket);
+      if (call) contexts.adopt(req, call.socket);
     }
     if (res.locals && !Object.hasOwn(res.locals, 'socketConnectionId')) {
       // Lazy, so JSON APIs that never render do not get a key cookie they did not ask for.

@@ -5,6 +5,12 @@ import type { RealtimeSocket } from '../realtime-socket';
 /** Header carrying the id of an in-process `call-route` request; stripped before routes see it. */
 export const CALL_HEADER = 'x-realtime-call';
 
+/** A live `call-route` request: the connection it runs as, and whether that socket is TLS. */
+export interface SocketCall {
+  socket: RealtimeSocket;
+  encrypted: boolean;
+}
+
 /**
  * Links an in-process `call-route` request to the connection that made it, so
  * `@Socket()` in the route is that very connection. The link is a fresh random id per
@@ -12,11 +18,11 @@ export const CALL_HEADER = 'x-realtime-call';
  */
 @Injectable()
 export class SocketCalls {
-  private readonly calls = new Map<string, RealtimeSocket>();
+  private readonly calls = new Map<string, SocketCall>();
 
-  open(socket: RealtimeSocket): string {
+  open(socket: RealtimeSocket, encrypted = false): string {
     const callId = randomUUID();
-    this.calls.set(callId, socket);
+    this.calls.set(callId, { socket, encrypted });
     return callId;
   }
 
@@ -24,8 +30,8 @@ export class SocketCalls {
     this.calls.delete(callId);
   }
 
-  /** The socket of a live call, or undefined (also for forged ids). */
-  find(callId: unknown): RealtimeSocket | undefined {
+  /** The live call, or undefined (also for forged ids). */
+  find(callId: unknown): SocketCall | undefined {
     return typeof callId === 'string' ? this.calls.get(callId) : undefined;
   }
 }

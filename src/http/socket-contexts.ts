@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { serializeKeyCookie, type KeyCookieOptions } from '../identity/cookies';
 import { requestScheme } from '../identity/origin';
 import {
@@ -14,7 +14,26 @@ import { RealtimeSocket } from '../realtime-socket';
 /** Request property caching the request's RealtimeSocket. */
 const kSocket = Symbol.for('nestjs-realtime.socket');
 
-type CachingRequest = RealtimeRequest & { [kSocket]?: RealtimeSocket };
+/** Raw-request property holding the Fastify reply (set by the Fastify hooks: the key cookie goes through it). */
+export const kReply = Symbol.for('nestjs-realtime.reply');
+
+/** A Fastify reply, as far as the module uses it. */
+export interface FastifyReplyLike {
+  raw: ServerResponse;
+  locals?: unknown;
+  header(name: string, value: string): unknown;
+  getHeader(name: string): unknown;
+}
+
+type CachingRequest = RealtimeRequest & {
+  [kSocket]?: RealtimeSocket;
+  [kReply]?: FastifyReplyLike;
+};
+
+/** The Node request under a Fastify request (its `raw`), or the request itself (Express, raw). */
+function nodeRequest(req: RealtimeRequest): CachingRequest {
+  return ((req as { raw?: RealtimeRequest }).raw ?? req) as CachingRequest;
+}
 
 /** A cross-site request that changes state (a form posted from another site). */
 function isCrossSiteUnsafe(req: IncomingMessage): boolean {
@@ -41,7 +60,7 @@ export class SocketContexts {
   ) {}
 
   resolve(req: RealtimeRequest): RealtimeSocket {
-    const cache = req as CachingRequest;
+    const cache = nodeRequest(req);
     const cached = cache[kSocket];
     if (cached) return cached;
     const presented = presentedIdentity(
@@ -53,7 +72,7 @@ export class SocketContexts {
     if (!key) {
       key = this.identity.newSocketKey();
       // A cross-site form must not replace the victim's key (its tab would go inert).
-      if (!isCrossSiteUnsafe(req)) this.setKeyCookie(req, key);
+      if (!isCrossSiteUnsafe(cache)) this.setKeyCookie(cache, key);
     }
     const id = this.identity.isIssued(presented.connectionId, key)
       ? (presented.connectionId as string)
@@ -72,11 +91,12 @@ export class SocketContexts {
 
   /** Makes `socket` the context of `req` (a `call-route` request runs as its connection). */
   adopt(req: RealtimeRequest, socket: RealtimeSocket): void {
-    (req as CachingRequest)[kSocket] = socket;
+    nodeRequest(req)[kSocket] = socket;
   }
 
-  private setKeyCookie(req: RealtimeRequest, key: string): void {
-    const res = req.res;
+  private setKeyCookie(req: CachingRequest, key: string): void {
+    const reply = req[kReply];
+    const res = reply?.raw ?? req.res;
     if (!res || res.headersSent) return;
     const { cookie } = this.options;
     const secure =
@@ -84,6 +104,11 @@ export class SocketContexts {
         ? requestScheme(req, this.options.trustProxy) === 'https'
         : cookie.secure;
     const value = serializeKeyCookie(key, cookie, secure);
+    if (reply) {
+      // Fastify appends Set-Cookie values, and @fastify/cookie adds its own to them.
+      reply.header('set-cookie', value);
+      return;
+    }
     const previous = res.getHeader('Set-Cookie');
     if (previous === undefined) res.setHeader('Set-Cookie', value);
     else

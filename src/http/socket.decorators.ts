@@ -15,7 +15,7 @@ function socketOf(context: ExecutionContext): RealtimeSocket {
     throw new Error(MIDDLEWARE_MISSING);
   }
   const req = context.switchToHttp().getRequest<ContextsRequest>();
-  const contexts = req?.[kSocketContexts];
+  const contexts = req?.[kSocketContexts] ?? req?.raw?.[kSocketContexts];
   if (!contexts) throw new Error(MIDDLEWARE_MISSING);
   return contexts.resolve(req);
 }

@@ -5,7 +5,9 @@ import {
   type Provider,
   type Type,
 } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { createRequire } from 'node:module';
 import { Test } from '@nestjs/testing';
 import { readFile } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +22,12 @@ import type { MemoryRegistry } from '../../src/registry/memory.registry';
 import { appUrl } from '../../src/testing';
 import { FixtureController } from '../fixtures/fixture.controller';
 
+/** The HTTP platform the suite runs on: `PLATFORM=fastify` (the CI matrix) or Express. */
+export const PLATFORM: 'express' | 'fastify' =
+  process.env.PLATFORM === 'fastify' ? 'fastify' : 'express';
+
 export interface TestApp {
+  /** Typed as Express's app; on Fastify it is a NestFastifyApplication (see PLATFORM). */
   app: NestExpressApplication;
   url: string;
   realtime: RealtimeService;
@@ -36,6 +43,43 @@ export interface BootOptions {
   adapter?: boolean;
   /** The realtime module itself (e.g. `forRootAsync(...)`), instead of `forRoot(options)`. */
   module?: DynamicModule;
+  /** The platform's own trust-proxy setting: Express's `trust proxy`, Fastify's `trustProxy`. */
+  trustProxy?: string;
+}
+
+const views = join(__dirname, '..', 'fixtures', 'views');
+
+/** A Nest app on the suite's platform, views set up (`{{name}}` templates on both). */
+function createApp(
+  moduleRef: Awaited<
+    ReturnType<ReturnType<typeof Test.createTestingModule>['compile']>
+  >,
+  boot: BootOptions,
+): INestApplication {
+  const logger = boot.logger ?? false;
+  if (PLATFORM === 'fastify') {
+    // Loaded only here: the Express cells of the CI matrix have no Fastify installed.
+    const load = createRequire(__filename);
+    const { FastifyAdapter } = load(
+      '@nestjs/platform-fastify',
+    ) as typeof import('@nestjs/platform-fastify');
+    const app = moduleRef.createNestApplication<
+      import('@nestjs/platform-fastify').NestFastifyApplication
+    >(new FastifyAdapter({ trustProxy: boot.trustProxy }), { logger });
+    app.setViewEngine({
+      engine: { handlebars: load('handlebars') },
+      templates: views,
+      viewExt: 'html',
+    } as never);
+    return app;
+  }
+  const app = moduleRef.createNestApplication<NestExpressApplication>({
+    logger,
+  });
+  app.engine('html', renderTemplate);
+  app.setBaseViewsDir(views);
+  app.setViewEngine('html');
+  return app;
 }
 
 /** A tiny `{{name}}` template engine, so `@Render` runs through Express's res.render. */
@@ -72,14 +116,12 @@ export async function startApp(
   const moduleRef = await Test.createTestingModule({
     imports: [FixtureAppModule],
   }).compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({
-    logger: boot.logger ?? false,
-  });
+  const app = createApp(moduleRef, boot) as NestExpressApplication;
   if (boot.adapter ?? true) app.useWebSocketAdapter(new RealtimeWsAdapter(app));
-  app.engine('html', renderTemplate);
-  app.setBaseViewsDir(join(__dirname, '..', 'fixtures', 'views'));
-  app.setViewEngine('html');
   await app.listen(0, '127.0.0.1');
+  // After listen, as an app may set it in main.ts after the module booted: read at each use.
+  if (PLATFORM === 'express' && boot.trustProxy !== undefined)
+    app.set('trust proxy', boot.trustProxy);
   return {
     app,
     url: await appUrl(app),
