@@ -8,7 +8,11 @@ import {
 import type { IncomingHttpHeaders } from 'node:http';
 import { RealtimeError } from '../exceptions/realtime.error';
 import type { FastifyLike } from '../http/platform';
-import { CALL_HEADER, SocketCalls } from '../http/socket-calls';
+import {
+  CALL_HEADER,
+  prepareCallSocket,
+  SocketCalls,
+} from '../http/socket-calls';
 import { REALTIME_OPTIONS } from '../realtime.constants';
 import {
   CALL_CLOSED,
@@ -154,8 +158,7 @@ function injectExpress(
   return inject((req, res) => {
     keepOwnMethods(req);
     keepOwnMethods(res);
-    if (encrypted)
-      (req as { socket: { encrypted?: boolean } }).socket.encrypted = true;
+    prepareCallSocket((req as { socket: object }).socket, encrypted);
     app(req, res);
   }, options);
 }

@@ -6,7 +6,11 @@ import {
   isHtmlResponse,
 } from './html-injection';
 import { kSocketContexts } from './realtime-http.middleware';
-import { CALL_HEADER, type SocketCalls } from './socket-calls';
+import {
+  CALL_HEADER,
+  prepareCallSocket,
+  type SocketCalls,
+} from './socket-calls';
 import {
   kReply,
   type FastifyReplyLike,
@@ -49,9 +53,7 @@ export function installFastifyHooks(
       delete raw.headers[CALL_HEADER];
       if (call) {
         contexts.adopt(raw, call.socket);
-        // Fastify's request.protocol reads it: https when the calling socket is.
-        if (call.encrypted)
-          (raw.socket as { encrypted?: boolean }).encrypted = true;
+        prepareCallSocket(raw.socket, call.encrypted);
       }
     }
     done();

@@ -35,3 +35,18 @@ export class SocketCalls {
     return typeof callId === 'string' ? this.calls.get(callId) : undefined;
   }
 }
+
+/** Socket methods routes may call (Nest 11's SSE sets keep-alive and no-delay) that light-my-request's socket lacks. */
+const SOCKET_NO_OPS = ['setKeepAlive', 'setNoDelay', 'setTimeout'] as const;
+
+/**
+ * Readies the in-process socket of a `call-route` request: TLS when the calling socket is
+ * (req.protocol and req.secure read it), and the socket settings a route may make are
+ * accepted and mean nothing (there is no TCP connection).
+ */
+export function prepareCallSocket(socket: object, encrypted: boolean): void {
+  const target = socket as Record<string, unknown>;
+  if (encrypted) target.encrypted = true;
+  for (const name of SOCKET_NO_OPS)
+    if (typeof target[name] !== 'function') target[name] = () => socket;
+}

@@ -45,6 +45,10 @@ export interface BootOptions {
   module?: DynamicModule;
   /** The platform's own trust-proxy setting: Express's `trust proxy`, Fastify's `trustProxy`. */
   trustProxy?: string;
+  /** The HTTP platform (default: PLATFORM). */
+  platform?: 'express' | 'fastify';
+  /** Runs on the app before it listens (main.ts style: plugins, settings). */
+  setup?: (app: INestApplication) => void | Promise<void>;
 }
 
 const views = join(__dirname, '..', 'fixtures', 'views');
@@ -57,7 +61,7 @@ function createApp(
   boot: BootOptions,
 ): INestApplication {
   const logger = boot.logger ?? false;
-  if (PLATFORM === 'fastify') {
+  if ((boot.platform ?? PLATFORM) === 'fastify') {
     // Loaded only here: the Express cells of the CI matrix have no Fastify installed.
     const load = createRequire(__filename);
     const { FastifyAdapter } = load(
@@ -118,9 +122,13 @@ export async function startApp(
   }).compile();
   const app = createApp(moduleRef, boot) as NestExpressApplication;
   if (boot.adapter ?? true) app.useWebSocketAdapter(new RealtimeWsAdapter(app));
+  await boot.setup?.(app);
   await app.listen(0, '127.0.0.1');
   // After listen, as an app may set it in main.ts after the module booted: read at each use.
-  if (PLATFORM === 'express' && boot.trustProxy !== undefined)
+  if (
+    (boot.platform ?? PLATFORM) === 'express' &&
+    boot.trustProxy !== undefined
+  )
     app.set('trust proxy', boot.trustProxy);
   return {
     app,
