@@ -57,7 +57,13 @@ const PLATFORM_SPECS = [
 
 const CELLS = [
   { name: 'nest12-express', nest: 12, platform: 'express', whole: true },
-  { name: 'nest12-fastify', nest: 12, platform: 'fastify' },
+  // The sample in a real browser, on Fastify too (the whole suite runs it on Express).
+  {
+    name: 'nest12-fastify',
+    nest: 12,
+    platform: 'fastify',
+    extra: ['test/browser.e2e.spec.ts'],
+  },
   { name: 'nest11-express', nest: 11, platform: 'express' },
   { name: 'nest11-fastify', nest: 11, platform: 'fastify' },
 ];
@@ -92,6 +98,8 @@ function prepareNest11() {
     main: own.main,
     types: own.types,
     exports: own.exports,
+    // The sample spec stops `npm start` by its PID.
+    scripts: { start: own.scripts.start },
     dependencies: deps,
   };
   const text = `${JSON.stringify(manifest, null, 2)}\n`;
@@ -119,7 +127,7 @@ function prepareNest11() {
     if (!ci) cpSync(join(dir, 'package-lock.json'), lock);
     writeFileSync(stamp, text + readFileSync(lock, 'utf8'));
   }
-  for (const part of ['src', 'test', 'sample', 'dist']) {
+  for (const part of ['src', 'test', 'sample', 'dist', 'dist-sample']) {
     rmSync(join(dir, part), { recursive: true, force: true });
     cpSync(join(root, part), join(dir, part), {
       recursive: true,
@@ -160,7 +168,9 @@ for (const cell of cells) {
   let status;
   try {
     const cwd = cell.nest === 11 ? prepareNest11() : root;
-    const files = cell.whole ? vitestArgs : [...PLATFORM_SPECS, ...vitestArgs];
+    const files = cell.whole
+      ? vitestArgs
+      : [...PLATFORM_SPECS, ...(cell.extra ?? []), ...vitestArgs];
     status = run(process.execPath, [vitestIn(cwd), 'run', ...files], {
       cwd,
       env: { ...process.env, PLATFORM: cell.platform },

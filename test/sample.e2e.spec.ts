@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // The sample imports the package by name: this runs it against the build in dist/,
@@ -304,4 +306,50 @@ describe('the sample chat (what `npm start` runs)', () => {
     await clients.shift()?.close();
     await eventually(stats, (s) => s.connections === 1);
   });
+});
+
+describe('npm start', () => {
+  it('serves the sample, and a SIGTERM to the npm process stops the server and frees its port', async () => {
+    // --ignore-scripts skips prestart (the build): `npm test` has built dist and dist-sample.
+    const npm = spawn('npm', ['start', '--ignore-scripts'], {
+      cwd: join(__dirname, '..'),
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) =>
+      npm.once('exit', (code) => resolve(code)),
+    );
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        const timer = setTimeout(
+          () => reject(new Error(`no URL within 15 s: ${out}`)),
+          15_000,
+        );
+        npm.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const match = /listening on (http:\/\/[\d.:]+)/.exec(out);
+          if (match) {
+            clearTimeout(timer);
+            resolve(match[1]);
+          }
+        });
+      });
+      const page = await fetch(`${url}/rooms/lobby`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/data-socket-connection-id="/);
+      npm.kill('SIGTERM');
+      const code = await Promise.race([
+        exited,
+        new Promise<string>((resolve) =>
+          setTimeout(() => resolve('still running'), 10_000),
+        ),
+      ]);
+      expect(code).not.toBe('still running');
+      // The server is gone with it: nothing listens on its port any more.
+      await expect(fetch(`${url}/rooms/lobby`)).rejects.toThrow();
+    } finally {
+      npm.kill('SIGKILL');
+    }
+  }, 30_000);
 });

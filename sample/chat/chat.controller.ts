@@ -8,6 +8,7 @@ import {
   Put,
   Redirect,
   ValidationPipe,
+  Header,
 } from '@nestjs/common';
 import { RealtimeService, Socket, type RealtimeSocket } from 'nestjs-realtime';
 import type { ChatMessage } from './chat-message';
@@ -26,10 +27,12 @@ export class ChatController {
 
   /**
    * Rendering the page subscribes this browser view to the room, before its socket
-   * exists; the socket the page opens receives from then on. A string goes out as
-   * text/html, and the module writes the view's id into its `<body>`.
+   * exists; the socket the page opens receives from then on. The page goes out as
+   * text/html (Fastify sends a bare string as text/plain, so the type is explicit), and the
+   * module writes the view's id into its `<body>`.
    */
   @Get('rooms/:room')
+  @Header('Content-Type', 'text/html; charset=utf-8')
   async room(
     @Param('room', RoomNamePipe) room: string,
     @Socket() socket: RealtimeSocket,

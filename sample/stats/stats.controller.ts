@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Put } from '@nestjs/common';
+import { Controller, Get, HttpCode, Put, Header } from '@nestjs/common';
 import {
   RealtimeService,
   Socket,
@@ -14,6 +14,7 @@ export class StatsController {
 
   /** A page that shows the stats live (the clock service pushes them every second). */
   @Get('stats')
+  @Header('Content-Type', 'text/html; charset=utf-8')
   async page(@Socket() socket: RealtimeSocket): Promise<string> {
     await socket.subscribe(STATS_CHANNEL);
     return statsPage(this.realtime.stats());
