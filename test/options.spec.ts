@@ -160,6 +160,9 @@ describe('resolveOptions: defaults', () => {
       path: '/rt',
       secret: SECRET,
       secretGenerated: false,
+      registryFromEnv: false,
+      // The test passes a redis option beside the memory registry: boot warns it is unused.
+      redisIgnored: true,
       registry: 'memory',
       redis: { port: 7001 },
       keyPrefix: 'app1:',
@@ -410,6 +413,32 @@ describe('resolveOptions: secret and registry', () => {
     expect(errorOf(() => resolveOptions({}, PROD)).message).toContain(
       'option "secret"',
     );
+  });
+
+  it('without a registry option, the missing-secret error says NODE_ENV=production chose Redis and how to choose memory', () => {
+    const message = errorOf(() => resolveOptions({}, PROD)).message;
+    expect(message).toContain('NODE_ENV=production chose');
+    expect(message).toContain("registry: 'memory'");
+    // A registry the app chose itself is named as its choice.
+    const chosen = errorOf(() =>
+      resolveOptions({ registry: 'redis' }, DEV),
+    ).message;
+    expect(chosen).toContain('with the Redis registry');
+    expect(chosen).not.toContain('NODE_ENV');
+  });
+
+  it('says whether NODE_ENV chose the registry, and whether a redis option goes unused', () => {
+    expect(resolveOptions({ secret: SECRET }, PROD)).toMatchObject({
+      registryFromEnv: true,
+      redisIgnored: false,
+    });
+    expect(
+      resolveOptions({ secret: SECRET, registry: 'redis' }, PROD),
+    ).toMatchObject({ registryFromEnv: false });
+    expect(resolveOptions({ redis: 'redis://127.0.0.1:1' }, DEV)).toMatchObject(
+      { registryFromEnv: false, redisIgnored: true },
+    );
+    expect(resolveOptions({}, DEV)).toMatchObject({ redisIgnored: false });
   });
 
   it('a secret with NODE_ENV=production and the memory registry boots', () => {

@@ -31,6 +31,19 @@ interface Handshake {
   /** Null for an inert connection. */
   valid: { connectionId: string; view: LocalView } | null;
   connected: boolean;
+  /** Why the connection is inert (logged at debug: README "Troubleshooting"). */
+  inert?: string;
+}
+
+/** Why a handshake's identity does not make a view (never logs the key or the id). */
+function inertReason(
+  key: string | undefined,
+  connectionId: string | undefined,
+): string {
+  if (!connectionId) return 'no connection id presented';
+  if (!key)
+    return 'no socket key this server issued presented (cookie, X-Socket-Key or socket_key)';
+  return 'the connection id was not issued for this key (another browser, or a restart without a fixed "secret")';
 }
 
 /** Request property holding the handshake result of an upgrade request. */
@@ -184,7 +197,12 @@ export class ConnectionAcceptor {
     if (!valid)
       return this.complete(
         req,
-        { place, valid: null, connected: false },
+        {
+          place,
+          valid: null,
+          connected: false,
+          inert: inertReason(key, connectionId),
+        },
         callback,
       );
     this.hub.open(this.identity.digest(key, connectionId)).then(
@@ -267,7 +285,7 @@ export class ConnectionAcceptor {
     );
     this.hub.add(connection);
     this.logger.debug(
-      `Socket connected${valid ? ` (${valid.connectionId})` : ' (inert)'} from ${request.ip ?? '?'}`,
+      `Socket connected${valid ? ` (${valid.connectionId})` : ` (inert: ${handshake.inert})`} from ${request.ip ?? '?'}`,
     );
     // One listener of each kind for every socket (no closures per connection).
     ws.on('message', this.listeners.message);

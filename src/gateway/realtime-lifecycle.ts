@@ -8,7 +8,12 @@ import {
 } from '@nestjs/common';
 import { CloseCode } from '../protocol';
 import { REALTIME_OPTIONS, REALTIME_REGISTRY } from '../realtime.constants';
-import { ADAPTER_MISSING, DEV_SECRET_WARNING } from '../realtime.messages';
+import {
+  ADAPTER_MISSING,
+  DEV_SECRET_WARNING,
+  REDIS_IGNORED,
+  REGISTRY_FROM_NODE_ENV,
+} from '../realtime.messages';
 import type { ResolvedRealtimeOptions } from '../options';
 import type { RealtimeRegistry } from '../registry/realtime-registry';
 import { ConnectionAcceptor } from './connection-acceptor';
@@ -47,6 +52,15 @@ export class RealtimeLifecycle
 
   onModuleInit(): void {
     if (this.options.secretGenerated) this.logger.warn(DEV_SECRET_WARNING);
+    if (this.options.registryFromEnv) this.logger.log(REGISTRY_FROM_NODE_ENV);
+    if (this.options.redisIgnored)
+      this.logger.warn(
+        REDIS_IGNORED(
+          typeof this.options.registry === 'string'
+            ? `'${this.options.registry}'`
+            : 'an object of the app',
+        ),
+      );
   }
 
   onApplicationBootstrap(): void {

@@ -1,4 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
 import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { REALTIME_GATEWAY_MARKER } from '../realtime.constants';
@@ -36,7 +37,27 @@ export class RealtimeWsAdapter extends WsAdapter {
       [REALTIME_GATEWAY_MARKER]: true,
     } as never);
     acceptor.bind(server);
+    this.logOtherPaths(self.httpServer, gatewayOptions.path);
     return server;
+  }
+
+  /** Upgrades to another path are told at debug (README "Troubleshooting": nothing arrives?). */
+  private logOtherPaths(httpServer: unknown, path: string | undefined): void {
+    const server = httpServer as
+      | {
+          on?(event: 'upgrade', listener: (req: IncomingMessage) => void): void;
+        }
+      | undefined;
+    if (!server?.on || !path) return;
+    server.on('upgrade', (req) => {
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      const pathname = q === -1 ? url : url.slice(0, q);
+      if (pathname !== path)
+        this.logger.debug(
+          `WebSocket upgrade to ${JSON.stringify(pathname.slice(0, 200))}: not the realtime path "${path}" (the client's path option must match the module's "path"; another gateway of the app may serve it)`,
+        );
+    });
   }
 
   /**

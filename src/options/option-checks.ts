@@ -71,7 +71,13 @@ export function checkRegistry(
 /** Without a secret: required with Redis and in production, else a random one per process. */
 export function defaultSecret(context: OptionContext): string {
   if (context.resolved.registry === 'redis')
-    throw new Error(MISSING_SECRET('with the Redis registry'));
+    throw new Error(
+      MISSING_SECRET(
+        context.given?.registry === undefined
+          ? `with the Redis registry, which NODE_ENV=production chose (no "registry" option was given; pass registry: 'memory' to run one process without Redis)`
+          : 'with the Redis registry',
+      ),
+    );
   if (context.env.NODE_ENV === 'production')
     throw new Error(MISSING_SECRET('when NODE_ENV=production'));
   return randomBytes(32).toString('base64url');

@@ -5,6 +5,8 @@ import { bool, describe, numberOption, oneOf } from './option-validators';
 export interface OptionContext {
   readonly env: NodeJS.ProcessEnv;
   readonly resolved: Readonly<Record<string, unknown>>;
+  /** The options as the app passed them (top level). */
+  readonly given?: Readonly<Record<string, unknown>>;
 }
 
 /** How an option's default reads in the README's configuration table. */
@@ -194,7 +196,7 @@ export function resolveFields<S extends Schema>(
   const out: Record<string, unknown> = {};
   const local: OptionContext = prefix
     ? context
-    : { env: context.env, resolved: out };
+    : { env: context.env, resolved: out, given: raw };
   for (const key of known) {
     const option = fields[key];
     const value = raw[key];

@@ -189,4 +189,8 @@ export type RateLimitOptions = NonNullable<RealtimeModuleOptions['rateLimit']>;
 export type ResolvedRealtimeOptions = OutputsOf<Schema> & {
   /** No secret was given: a random one was made for this process. */
   secretGenerated: boolean;
+  /** No registry was given: NODE_ENV=production chose Redis. */
+  registryFromEnv: boolean;
+  /** A `redis` option was given, but the registry is not Redis: it is not used. */
+  redisIgnored: boolean;
 };

@@ -22,7 +22,7 @@ export function resolveOptions(
     OPTIONS,
     options,
     '',
-    { env, resolved: {} },
+    { env, resolved: {}, given: options },
     problems,
   );
   if (problems.length === 1) throw new Error(problems[0]);
@@ -34,5 +34,8 @@ export function resolveOptions(
   return {
     ...resolved,
     secretGenerated: options.secret === undefined || options.secret === '',
+    registryFromEnv:
+      options.registry === undefined && resolved.registry === 'redis',
+    redisIgnored: options.redis !== undefined && resolved.registry !== 'redis',
   };
 }

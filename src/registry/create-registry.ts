@@ -17,6 +17,7 @@ export interface RegistryOptions {
   pendingTtl: number;
   reconnectGrace: number;
   maxChannelsPerView: number;
+  registryFromEnv?: boolean;
 }
 
 /**
@@ -32,6 +33,7 @@ export async function createRegistry(
   const clients = await createRedisClients(
     options.redis,
     options.publishTimeout,
+    options.registryFromEnv,
   );
   const registry = new RedisRegistry(
     clients,

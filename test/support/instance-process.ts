@@ -11,6 +11,8 @@ export interface InstanceProcess {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
   /** Everything the process wrote to stderr so far. */
   stderr(): string;
+  /** Whether the process ended within `timeout` ms (sends no signal). */
+  ended(timeout: number): Promise<boolean>;
 }
 
 const ROOT = join(__dirname, '..', '..');
@@ -53,6 +55,7 @@ export function startInstanceProcess(
       return child.exitCode;
     },
     stderr: () => stderr,
+    ended: async (timeout) => exited(child) || (await waitExit(child, timeout)),
   });
 
   return new Promise((resolve, reject) => {

@@ -5,6 +5,7 @@ import type {
   Redis,
   RedisOptions,
 } from 'ioredis';
+import { IOREDIS_MISSING } from '../../realtime.messages';
 
 /** What the `redis` option accepts (README "Registries and guarantees"). */
 export type RealtimeRedisOption =
@@ -34,6 +35,24 @@ export interface RedisClients {
   pubsub: PubSub;
 }
 
+/** ioredis, an optional peer: a boot error that says to install it when it is missing. */
+async function loadIoredis(
+  fromEnv: boolean,
+): Promise<{ Redis: typeof Redis; Cluster: typeof Cluster }> {
+  try {
+    const { Redis, Cluster } = await import('ioredis');
+    return { Redis, Cluster };
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (
+      (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') &&
+      String((error as Error).message).includes('ioredis')
+    )
+      throw new Error(IOREDIS_MISSING(fromEnv));
+    throw error;
+  }
+}
+
 function isClient(value: unknown): value is RedisClient {
   return typeof (value as { duplicate?: unknown })?.duplicate === 'function';
 }
@@ -49,8 +68,10 @@ function isCluster(value: unknown): value is Cluster {
 export async function createRedisClients(
   option: RealtimeRedisOption,
   publishTimeout: number,
+  fromEnv = false,
 ): Promise<RedisClients> {
-  const { Redis: RedisClass, Cluster: ClusterClass } = await import('ioredis');
+  const { Redis: RedisClass, Cluster: ClusterClass } =
+    await loadIoredis(fromEnv);
   // A push that timed out must not be sent later: no offline queue, no resend after reconnect.
   const commandOptions = {
     lazyConnect: true,

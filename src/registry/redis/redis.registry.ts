@@ -100,10 +100,17 @@ export class RedisRegistry implements RealtimeRegistry {
     const { command, subscriber, pubsub } = this.clients;
     pubsub.onMessage((channel, message) => this.onMessage(channel, message));
     this.link.watch();
+    // ioredis reports every failed reconnect: say each error once per outage, not every attempt.
+    let lastError: string | undefined;
     for (const client of [command, subscriber]) {
-      client.on('error', (error: Error) =>
-        this.logger.warn(`Redis: ${error.message}`),
-      );
+      client.on('error', (error: Error) => {
+        if (error.message === lastError) return;
+        lastError = error.message;
+        this.logger.warn(`Redis: ${error.message}`);
+      });
+      client.on('ready', () => {
+        lastError = undefined;
+      });
       client.connect().catch(toVoid); // ioredis keeps retrying by itself
     }
     void this.subscriptions.acquire(this.names.wildcard);
