@@ -12,6 +12,9 @@ export const MISSING_SECRET = (reason: string) =>
     `is required ${reason}: pass the same long random string (at least 32 characters) to every instance, e.g. secret: process.env.REALTIME_SECRET`,
   );
 
+/** Why a secret is required when nobody chose the Redis registry but NODE_ENV did. */
+export const REDIS_CHOSEN_BY_NODE_ENV = `with the Redis registry, which NODE_ENV=production chose (no "registry" option was given; pass registry: 'memory' to run one process without Redis)`;
+
 export const DEV_SECRET_WARNING =
   'No "secret" configured: using a random per-process secret. Connection ids will not survive a restart and cannot be shared between instances. Set "secret" in production.';
 

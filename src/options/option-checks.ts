@@ -2,7 +2,11 @@ import type { Type } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { RealtimeDigestGuard } from '../handlers/digest.guard';
 import type { OriginPredicate } from '../identity/origin';
-import { MISSING_SECRET, optionError } from '../realtime.messages';
+import {
+  MISSING_SECRET,
+  REDIS_CHOSEN_BY_NODE_ENV,
+  optionError,
+} from '../realtime.messages';
 import type { RealtimeRegistry } from '../registry/realtime-registry';
 import type { RealtimeRedisOption } from '../registry/redis/redis-clients';
 import type { OptionContext } from './option-kinds';
@@ -74,7 +78,7 @@ export function defaultSecret(context: OptionContext): string {
     throw new Error(
       MISSING_SECRET(
         context.given?.registry === undefined
-          ? `with the Redis registry, which NODE_ENV=production chose (no "registry" option was given; pass registry: 'memory' to run one process without Redis)`
+          ? REDIS_CHOSEN_BY_NODE_ENV
           : 'with the Redis registry',
       ),
     );

@@ -117,9 +117,10 @@ export async function startApp(
   })
   class FixtureAppModule {}
 
-  const moduleRef = await Test.createTestingModule({
-    imports: [FixtureAppModule],
-  }).compile();
+  const builder = Test.createTestingModule({ imports: [FixtureAppModule] });
+  // As NestFactory.create(AppModule, { logger }): providers made while compiling log there too.
+  if (boot.logger) builder.setLogger(boot.logger);
+  const moduleRef = await builder.compile();
   const app = createApp(moduleRef, boot) as NestExpressApplication;
   if (boot.adapter ?? true) app.useWebSocketAdapter(new RealtimeWsAdapter(app));
   await boot.setup?.(app);

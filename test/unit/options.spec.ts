@@ -7,7 +7,10 @@ import {
   numberOption,
   oneOf,
 } from '../../src/options/option-validators';
-import { MISSING_SECRET } from '../../src/realtime.messages';
+import {
+  MISSING_SECRET,
+  REDIS_CHOSEN_BY_NODE_ENV,
+} from '../../src/realtime.messages';
 import { nearest } from '../../src/options/option-kinds';
 import { MemoryRegistry } from '../../src/registry/memory.registry';
 import {
@@ -337,6 +340,9 @@ describe('resolveOptions: defaults (SPEC §3, §5, §6, §7)', () => {
 describe('resolveOptions: secret and registry', () => {
   it('NODE_ENV=production defaults to redis, which needs a secret', () => {
     expect(messageOf(() => resolveOptions({}, PROD))).toBe(
+      MISSING_SECRET(REDIS_CHOSEN_BY_NODE_ENV),
+    );
+    expect(messageOf(() => resolveOptions({ registry: 'redis' }, PROD))).toBe(
       MISSING_SECRET('with the Redis registry'),
     );
     const o = resolveOptions({ secret: SECRET }, PROD);

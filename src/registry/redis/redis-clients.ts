@@ -48,7 +48,7 @@ async function loadIoredis(
       (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') &&
       String((error as Error).message).includes('ioredis')
     )
-      throw new Error(IOREDIS_MISSING(fromEnv));
+      throw new Error(IOREDIS_MISSING(fromEnv), { cause: error });
     throw error;
   }
 }

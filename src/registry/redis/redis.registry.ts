@@ -101,16 +101,14 @@ export class RedisRegistry implements RealtimeRegistry {
     pubsub.onMessage((channel, message) => this.onMessage(channel, message));
     this.link.watch();
     // ioredis reports every failed reconnect: say each error once per outage, not every attempt.
-    let lastError: string | undefined;
+    const told = new Set<string>();
     for (const client of [command, subscriber]) {
       client.on('error', (error: Error) => {
-        if (error.message === lastError) return;
-        lastError = error.message;
+        if (told.has(error.message)) return;
+        told.add(error.message);
         this.logger.warn(`Redis: ${error.message}`);
       });
-      client.on('ready', () => {
-        lastError = undefined;
-      });
+      client.on('ready', () => told.clear());
       client.connect().catch(toVoid); // ioredis keeps retrying by itself
     }
     void this.subscriptions.acquire(this.names.wildcard);
