@@ -24,6 +24,11 @@ interface FastifyRequestLike {
   };
 }
 
+/** The Fastify request itself (its parsed query and body count), cached on its raw request. */
+function asRequest(request: FastifyRequestLike): RealtimeRequest {
+  return request as unknown as RealtimeRequest;
+}
+
 type Done = (error?: Error | null, payload?: unknown) => void;
 
 /**
@@ -74,7 +79,7 @@ export function installFastifyHooks(
       Object.defineProperty(locals, 'socketConnectionId', {
         enumerable: true,
         configurable: true,
-        get: () => contexts.resolve(request.raw).connectionId,
+        get: () => contexts.resolve(asRequest(request)).connectionId,
       });
     }
     done();
@@ -93,7 +98,7 @@ export function installFastifyHooks(
     ) {
       payload = injectConnectionId(
         payload,
-        contexts.resolve(request.raw).connectionId,
+        contexts.resolve(asRequest(request)).connectionId,
       );
     }
     done(null, payload);
