@@ -2,6 +2,8 @@ import {
   Controller,
   Get,
   Header,
+  HttpCode,
+  Post,
   Req,
   Res,
   type INestApplication,
@@ -45,6 +47,14 @@ class FastifyOnlyController {
       .setCookie('theme', 'dark', { path: '/' })
       .type('text/html; charset=utf-8')
       .send(page(`own ${socket.connectionId}`));
+  }
+
+  /** An HTML reply to a POST, without @Socket(): the injected id comes from what the request presents. */
+  @Post('form')
+  @HttpCode(200)
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  form(): string {
+    return page('form');
   }
 
   /** What @fastify/cookie parsed from the request. */
@@ -95,6 +105,20 @@ describe('Fastify: what only Fastify apps have', () => {
       })
     ).json()) as Record<string, string>;
     expect(parsed).toEqual({ realtime_key: key, theme: 'dark' });
+  });
+
+  it('an id presented in a parsed JSON body is the one injected into an HTML reply', async () => {
+    const first = await getPage(`${t.url}/plain`);
+    const res = await fetch(`${t.url}/fastify/form`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        cookie: `realtime_key=${first.key}`,
+      },
+      body: JSON.stringify({ socket_connection_id: first.connectionId }),
+    });
+    const html = await res.text();
+    expect(html).toContain(`data-socket-connection-id="${first.connectionId}"`);
   });
 
   it('RealtimeService.socket() gives one context for the Fastify request and its raw request', async () => {
