@@ -77,6 +77,31 @@ describe('ChannelHistory', () => {
     });
   });
 
+  it('with every message expired, a missed one is "expired" (never an empty replay)', () => {
+    const history = new ChannelHistory('e1', { size: 10, ttl: 100 });
+    history.append('1', T0);
+    history.append('2', T0);
+    expect(history.replay(1, T0 + 1000, 1000)).toEqual({
+      ok: false,
+      reason: 'expired',
+    });
+    expect(history.replay(0, T0 + 1000, 1000)).toEqual({
+      ok: false,
+      reason: 'expired',
+    });
+  });
+
+  it('a message is kept for exactly ttl ms', () => {
+    const history = new ChannelHistory('e1', { size: 10, ttl: 100 });
+    history.append('1', T0);
+    const atTtl = history.replay(0, T0 + 100, 1000);
+    expect(atTtl.ok && offsets(atTtl.entries)).toEqual([1]);
+    expect(history.replay(0, T0 + 101, 1000)).toEqual({
+      ok: false,
+      reason: 'expired',
+    });
+  });
+
   it('a position this epoch never reached is "epoch"', () => {
     const history = filled(3);
     expect(history.replay(4, T0, 1000)).toEqual({ ok: false, reason: 'epoch' });

@@ -47,6 +47,78 @@ describe('since (the positions a client presents on reconnect)', () => {
   });
 });
 
+describe('since: edges', () => {
+  const b64 = (value: string | Buffer) =>
+    Buffer.from(value).toString('base64url');
+  const problem = (text: string, max = 1000) => {
+    const decoded = decodeSince(text, max);
+    return decoded.ok ? 'accepted' : decoded.problem;
+  };
+
+  it("is exactly Node's base64url (padding dropped, + and / replaced) for every length", () => {
+    // Names whose JSON yields +, / and one or two padding characters in plain base64.
+    for (const name of [
+      'a',
+      'ab',
+      'abc',
+      '>>>',
+      '???',
+      '~~~~',
+      'ÿÿ',
+      'chat:ñ',
+    ]) {
+      for (const offset of [0, 7, 1234]) {
+        const positions = { [name]: ['e1', offset] as const };
+        const text = encodeSince(positions);
+        expect(text).toBe(b64(JSON.stringify(positions)));
+        expect(decodeSince(text, 1000)).toEqual({ ok: true, positions });
+      }
+    }
+    // Decoding takes - and _ (base64url's + and /).
+    const tricky = b64(JSON.stringify({ '>>>?': ['e~', 1] }));
+    expect(tricky).toMatch(/[-_]/);
+    expect(decodeSince(tricky, 1000)).toMatchObject({ ok: true });
+  });
+
+  it('the length bound is inclusive', () => {
+    const text = encodeSince({ c: ['e', 1] });
+    expect(problem(text, text.length)).toBe('accepted');
+    expect(problem(text, text.length - 1)).toBe(
+      `longer than ${text.length - 1} characters`,
+    );
+  });
+
+  it('bytes that are not UTF-8 are refused, not replaced', () => {
+    const bytes = Buffer.concat([
+      Buffer.from('{"'),
+      Buffer.from([0xff]),
+      Buffer.from('":["e",1]}'),
+    ]);
+    expect(problem(b64(bytes))).toBe('not base64url JSON');
+  });
+
+  it('JSON that is not an object, and positions that only look like pairs, are refused', () => {
+    expect(problem(b64('1'))).toBe('not an object of channels');
+    expect(problem(b64('"text"'))).toBe('not an object of channels');
+    expect(problem(b64('{"c":{"0":"e","1":1,"length":2}}'))).toContain(
+      'the position of "c"',
+    );
+    expect(problem(b64('{"c":["e",1,2]}'))).toContain('the position of "c"');
+  });
+
+  it('an epoch of 64 characters is accepted, 65 is not', () => {
+    expect(problem(b64(`{"c":["${'e'.repeat(64)}",1]}`))).toBe('accepted');
+    expect(problem(b64(`{"c":["${'e'.repeat(65)}",1]}`))).toContain('must be');
+  });
+
+  it('names at most 100 characters of a channel in its message', () => {
+    const name = 'x'.repeat(200);
+    const said = problem(b64(JSON.stringify({ [name]: 'bad' })));
+    expect(said).toContain(`"${'x'.repeat(100)}"`);
+    expect(said).not.toContain('x'.repeat(101));
+  });
+});
+
 describe('resume and offset frames', () => {
   it('resume: keys in order; recovered only when nothing failed', () => {
     expect(resumeFrame(3, { chat: 'e1' }, {})).toBe(
