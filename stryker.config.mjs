@@ -13,6 +13,8 @@ export default {
     'src/gateway/connection-limits.ts',
     'src/options/**/*.ts',
     'src/protocol/frames.ts',
+    'src/protocol/resume.ts',
+    'src/history/**/*.ts',
     'src/registry/memory.registry.ts',
     '!src/**/*.spec.ts',
   ],

@@ -338,6 +338,37 @@ describe('resolveOptions: defaults (SPEC §3, §5, §6, §7)', () => {
 });
 
 describe('resolveOptions: secret and registry', () => {
+  it('says when NODE_ENV chose the registry, and when a redis option goes unused', () => {
+    const flags = (raw: object, env: NodeJS.ProcessEnv) => {
+      const { registryFromEnv, redisIgnored } = resolveOptions(raw, env);
+      return { registryFromEnv, redisIgnored };
+    };
+    const neither = { registryFromEnv: false, redisIgnored: false };
+    expect(flags({ secret: SECRET }, PROD)).toEqual({
+      registryFromEnv: true,
+      redisIgnored: false,
+    });
+    expect(flags({ secret: SECRET, registry: 'redis' }, PROD)).toEqual(neither);
+    expect(flags({ secret: SECRET, registry: 'memory' }, PROD)).toEqual(
+      neither,
+    );
+    expect(flags({}, DEV)).toEqual(neither);
+    expect(flags({ redis: 'redis://127.0.0.1:1' }, DEV)).toEqual({
+      registryFromEnv: false,
+      redisIgnored: true,
+    });
+    // Given with the Redis registry (chosen or by NODE_ENV), it is used.
+    expect(
+      flags(
+        { redis: 'redis://127.0.0.1:1', registry: 'redis', secret: SECRET },
+        DEV,
+      ),
+    ).toEqual(neither);
+    expect(
+      flags({ redis: 'redis://127.0.0.1:1', secret: SECRET }, PROD),
+    ).toEqual({ registryFromEnv: true, redisIgnored: false });
+  });
+
   it('NODE_ENV=production defaults to redis, which needs a secret', () => {
     expect(messageOf(() => resolveOptions({}, PROD))).toBe(
       MISSING_SECRET(REDIS_CHOSEN_BY_NODE_ENV),
