@@ -12,20 +12,22 @@ export const MISSING_SECRET = (reason: string) =>
     `is required ${reason}: pass the same long random string (at least 32 characters) to every instance, e.g. secret: process.env.REALTIME_SECRET`,
   );
 
+const CHOOSE_MEMORY =
+  "pass registry: 'memory' to run one process without Redis";
+
 /** Why a secret is required when nobody chose the Redis registry but NODE_ENV did. */
-export const REDIS_CHOSEN_BY_NODE_ENV = `with the Redis registry, which NODE_ENV=production chose (no "registry" option was given; pass registry: 'memory' to run one process without Redis)`;
+export const REDIS_CHOSEN_BY_NODE_ENV = `with the Redis registry, which NODE_ENV=production chose (no "registry" option was given; ${CHOOSE_MEMORY})`;
 
 export const DEV_SECRET_WARNING =
   'No "secret" configured: using a random per-process secret. Connection ids will not survive a restart and cannot be shared between instances. Set "secret" in production.';
 
-export const REGISTRY_FROM_NODE_ENV =
-  "NODE_ENV=production and no \"registry\" option: using the Redis registry (pass registry: 'memory' to run one process without Redis, or registry: 'redis' to say so).";
+export const REGISTRY_FROM_NODE_ENV = `NODE_ENV=production and no "registry" option: using the Redis registry (${CHOOSE_MEMORY}, or registry: 'redis' to say so).`;
 
 export const REDIS_IGNORED = (registry: string) =>
   `The "redis" option is not used: the registry is ${registry}. Pass registry: 'redis' to use Redis, or drop the "redis" option.`;
 
 export const IOREDIS_MISSING = (fromEnv: boolean) =>
-  `RealtimeModule: the Redis registry needs the ioredis package, which is not installed: install ioredis (npm i ioredis)${fromEnv ? '. NODE_ENV=production chose the Redis registry (no "registry" option was given); pass registry: \'memory\' to run one process without Redis' : ''}.`;
+  `RealtimeModule: the Redis registry needs the ioredis package, which is not installed: install ioredis (npm i ioredis)${fromEnv ? `. NODE_ENV=production chose the Redis registry (no "registry" option was given); ${CHOOSE_MEMORY}` : ''}.`;
 
 export const ADAPTER_MISSING =
   'RealtimeModule: the realtime gateway is not served by RealtimeWsAdapter. Add `app.useWebSocketAdapter(new RealtimeWsAdapter(app))` in main.ts before app.listen().';

@@ -1,16 +1,8 @@
 import type { RealtimeRequest } from '../identity/presented-identity';
 import type { FastifyLike } from './platform';
-import {
-  hasBodyTag,
-  injectConnectionId,
-  isHtmlResponse,
-} from './html-injection';
+import { exposeConnectionId, withConnectionId } from './html-injection';
 import { kSocketContexts } from './realtime-http.middleware';
-import {
-  CALL_HEADER,
-  prepareCallSocket,
-  type SocketCalls,
-} from './socket-calls';
+import { prepareCallSocket, type SocketCalls } from './socket-calls';
 import {
   kReply,
   type FastifyReplyLike,
@@ -52,14 +44,11 @@ export function installFastifyHooks(
     const raw = request.raw;
     raw[kSocketContexts] = contexts;
     raw[kReply] = reply;
-    if (raw.headers[CALL_HEADER] !== undefined) {
-      // A call-route request: the route runs as the calling connection (README "Security and limits", first rule).
-      const call = calls.find(raw.headers[CALL_HEADER]);
-      delete raw.headers[CALL_HEADER];
-      if (call) {
-        contexts.adopt(raw, call.socket);
-        prepareCallSocket(raw.socket, call.encrypted);
-      }
+    // A call-route request: the route runs as the calling connection.
+    const call = calls.claim(raw);
+    if (call) {
+      contexts.adopt(raw, call.socket);
+      prepareCallSocket(raw.socket, call.encrypted);
     }
     done();
   }) as never);
@@ -69,19 +58,10 @@ export function installFastifyHooks(
     done: Done,
   ) => {
     // After every onRequest hook, so @fastify/view's own `reply.locals = {}` is already made.
-    const locals = reply.locals;
-    if (
-      locals &&
-      typeof locals === 'object' &&
-      !Object.hasOwn(locals, 'socketConnectionId')
-    ) {
-      // Lazy, so JSON APIs that never render do not get a key cookie they did not ask for.
-      Object.defineProperty(locals, 'socketConnectionId', {
-        enumerable: true,
-        configurable: true,
-        get: () => contexts.resolve(asRequest(request)).connectionId,
-      });
-    }
+    exposeConnectionId(
+      reply.locals,
+      () => contexts.resolve(asRequest(request)).connectionId,
+    );
     done();
   }) as never);
   if (!options.injectConnectionId) return;
@@ -91,16 +71,13 @@ export function installFastifyHooks(
     payload: unknown,
     done: Done,
   ) => {
-    if (
-      typeof payload === 'string' &&
-      isHtmlResponse(reply.getHeader('content-type')) &&
-      hasBodyTag(payload)
-    ) {
-      payload = injectConnectionId(
+    done(
+      null,
+      withConnectionId(
         payload,
-        contexts.resolve(asRequest(request)).connectionId,
-      );
-    }
-    done(null, payload);
+        reply.getHeader('content-type'),
+        () => contexts.resolve(asRequest(request)).connectionId,
+      ),
+    );
   }) as never);
 }

@@ -23,3 +23,42 @@ export function isHtmlResponse(contentType: unknown): boolean {
       contentType.toLowerCase().includes('text/html'))
   );
 }
+
+/**
+ * The body with the connection id on its `<body>` tag when it is an HTML string (the
+ * same body otherwise); `connectionId` is asked for only then, so only pages get a key.
+ */
+export function withConnectionId(
+  body: unknown,
+  contentType: unknown,
+  connectionId: () => string,
+): unknown {
+  if (
+    typeof body !== 'string' ||
+    !hasBodyTag(body) ||
+    !isHtmlResponse(contentType)
+  )
+    return body;
+  return injectConnectionId(body, connectionId());
+}
+
+/**
+ * `socketConnectionId` for templates (`res.locals`, `reply.locals`), resolved lazily so
+ * JSON APIs that never render do not get a key cookie they did not ask for.
+ */
+export function exposeConnectionId(
+  locals: unknown,
+  connectionId: () => string,
+): void {
+  if (
+    !locals ||
+    typeof locals !== 'object' ||
+    Object.hasOwn(locals, 'socketConnectionId')
+  )
+    return;
+  Object.defineProperty(locals, 'socketConnectionId', {
+    enumerable: true,
+    configurable: true,
+    get: connectionId,
+  });
+}

@@ -2,12 +2,8 @@ import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import type { RealtimeRequest } from '../identity/presented-identity';
 import { REALTIME_OPTIONS } from '../realtime.constants';
-import {
-  hasBodyTag,
-  injectConnectionId,
-  isHtmlResponse,
-} from './html-injection';
-import { CALL_HEADER, SocketCalls } from './socket-calls';
+import { exposeConnectionId, withConnectionId } from './html-injection';
+import { SocketCalls } from './socket-calls';
 import { SocketContexts } from './socket-contexts';
 
 /** Request property holding the socket contexts of the app that handles the request. */
@@ -42,32 +38,23 @@ export class RealtimeHttpMiddleware implements NestMiddleware {
   use(req: ContextsRequest, res: ExpressLikeResponse, next: () => void): void {
     const contexts = this.contexts;
     req[kSocketContexts] = contexts;
-    if (req.headers[CALL_HEADER] !== undefined) {
-      // A call-route request: the route runs as the calling connection (README "Security and limits", first rule).
-      const call = this.calls.find(req.headers[CALL_HEADER]);
-      delete req.headers[CALL_HEADER];
-      if (call) contexts.adopt(req, call.socket);
-    }
-    if (res.locals && !Object.hasOwn(res.locals, 'socketConnectionId')) {
-      // Lazy, so JSON APIs that never render do not get a key cookie they did not ask for.
-      Object.defineProperty(res.locals, 'socketConnectionId', {
-        enumerable: true,
-        configurable: true,
-        get: () => contexts.resolve(req).connectionId,
-      });
-    }
+    // A call-route request: the route runs as the calling connection.
+    const call = this.calls.claim(req);
+    if (call) contexts.adopt(req, call.socket);
+    const connectionId = () => contexts.resolve(req).connectionId;
+    exposeConnectionId(res.locals, connectionId);
     const send = res.send;
     if (this.options.injectConnectionId && typeof send === 'function') {
       let injected = false;
       res.send = function (this: ExpressLikeResponse, body?: unknown) {
-        if (
-          !injected &&
-          typeof body === 'string' &&
-          hasBodyTag(body) &&
-          isHtmlResponse(this.getHeader('Content-Type'))
-        ) {
-          injected = true;
-          body = injectConnectionId(body, contexts.resolve(req).connectionId);
+        if (!injected) {
+          const sent = withConnectionId(
+            body,
+            this.getHeader('Content-Type'),
+            connectionId,
+          );
+          injected = sent !== body;
+          body = sent;
         }
         return send.call(this, body);
       };

@@ -34,6 +34,17 @@ export class SocketCalls {
   find(callId: unknown): SocketCall | undefined {
     return typeof callId === 'string' ? this.calls.get(callId) : undefined;
   }
+
+  /**
+   * The call an incoming request belongs to, if any; the header is removed either way,
+   * so routes never see it (README "Security and limits", first rule).
+   */
+  claim(req: { headers: Record<string, unknown> }): SocketCall | undefined {
+    if (req.headers[CALL_HEADER] === undefined) return undefined;
+    const call = this.find(req.headers[CALL_HEADER]);
+    delete req.headers[CALL_HEADER];
+    return call;
+  }
 }
 
 /** Socket methods routes may call (Nest 11's SSE sets keep-alive and no-delay) that light-my-request's socket lacks. */
