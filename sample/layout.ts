@@ -27,23 +27,20 @@ const STYLE = `
   .panel { background: #fff; border: 1px solid var(--line); border-radius: .5rem; }
 `;
 
-// Shared by the pages: shows the socket's state in #state and, after a reconnect,
-// joins the page's channels again over the socket. Within the server's reconnect
-// grace the view kept them; after a server restart it may not have (memory
-// registry), and with a new secret (none configured) its id is no longer valid and
-// every request gets "unauthorized": then only a reload (a new id) helps.
+// Shared by the pages: shows the socket's state in #state, and reloads the page when
+// a resume frame says messages were missed that cannot be replayed (README "Delivery
+// guarantees"): after a server restart (memory registry: the view is unknown; no
+// secret configured: the id is no longer valid), or after more was missed than the
+// history holds. Everything else — a reconnect within the window — replays by itself.
 const WATCH_CONNECTION = `
-function watchConnection(rt, joinUri) {
+function watchConnection(rt) {
   const badge = document.getElementById('state');
-  let dropped = false;
   rt.onState((state) => {
     badge.dataset.state = state;
     badge.textContent = state;
-    if (state === 'reconnecting') dropped = true;
-    if (state !== 'open' || !dropped) return;
-    rt.call('PUT', joinUri).catch((error) => {
-      if (error.code === 'unauthorized') location.reload();
-    });
+  });
+  rt.onResume((resume) => {
+    if (!resume.recovered) location.reload();
   });
 }
 `;

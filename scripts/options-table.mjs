@@ -60,7 +60,7 @@ function docComments() {
       const value = property.initializer;
       if (
         ts.isCallExpression(value) &&
-        value.expression.getText(source) === 'group' &&
+        ['group', 'groupOrFalse'].includes(value.expression.getText(source)) &&
         ts.isObjectLiteralExpression(value.arguments[0])
       )
         walk(value.arguments[0], `${name}.`);

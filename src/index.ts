@@ -28,6 +28,10 @@ export type {
 } from './interfaces';
 export { REALTIME_REGISTRY } from './realtime.constants';
 export type {
+  ChannelHistoryRead,
   RealtimeRegistry,
   RegistryEvent,
+  RegistryHistory,
+  ReplayedPush,
+  ResumePlan,
 } from './registry/realtime-registry';

@@ -38,6 +38,12 @@ export const MIDDLEWARE_MISSING =
 export const UNSUPPORTED_PLATFORM = (type: string) =>
   `RealtimeModule: the HTTP platform "${type}" is not supported: the module sets the key cookie, injects the connection id into pages and runs call-route through the platform, which it can do on @nestjs/platform-express and @nestjs/platform-fastify only.`;
 
+export const REGISTRY_WITHOUT_HISTORY = (kind: string) =>
+  `RealtimeModule: option "history": the registry given as "registry" (kind ${JSON.stringify(kind)}) keeps no history (it has no "history" member; README "Delivery guarantees"): implement RegistryHistory, or set history: false`;
+export const HISTORY_OFF =
+  'history is off (history: false): no channel keeps its messages';
+export const BAD_HISTORY_QUERY =
+  'history(channel, { since?, limit? }): "since" must be an offset (a whole number ≥ 0) and "limit" a whole number ≥ 1';
 export const NO_CHANNELS = 'at least one channel is required';
 export const INVALID_CHANNEL = 'a channel must be a non-empty string';
 export const CHANNEL_WILDCARD =

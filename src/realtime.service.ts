@@ -6,11 +6,17 @@ import { SocketContexts } from './http/socket-contexts';
 import type { RealtimeRequest } from './identity/presented-identity';
 import type { RealtimeEvent } from './interfaces/realtime-event';
 import type { RealtimeStats } from './interfaces/realtime-stats';
-import { REALTIME_REGISTRY } from './realtime.constants';
+import { RealtimeError } from './exceptions/realtime.error';
+import type { ResolvedRealtimeOptions } from './options';
+import { REALTIME_OPTIONS, REALTIME_REGISTRY } from './realtime.constants';
+import { BAD_HISTORY_QUERY, HISTORY_OFF } from './realtime.messages';
 import { RealtimeChannels } from './realtime-channels';
 import type { RealtimeSocket } from './realtime-socket';
 import { RealtimeStatsCounter } from './realtime-stats.counter';
-import type { RealtimeRegistry } from './registry/realtime-registry';
+import type {
+  ChannelHistoryRead,
+  RealtimeRegistry,
+} from './registry/realtime-registry';
 
 /** The injectable API of README "API": socket contexts, pushes, server-side channel streams, events and stats. */
 @Injectable()
@@ -21,6 +27,8 @@ export class RealtimeService {
     private readonly contexts: SocketContexts,
     private readonly channels: RealtimeChannels,
     private readonly counters: RealtimeStatsCounter,
+    @Inject(REALTIME_OPTIONS)
+    private readonly options: Pick<ResolvedRealtimeOptions, 'history'>,
   ) {}
 
   /** Connect and disconnect of connections on this instance. */
@@ -57,6 +65,8 @@ export class RealtimeService {
         if (
           (event.type === 'push' && event.channel === channel) ||
           (event.type === 'pushMatching' &&
+            // A channel stamped on its own (history) came as a push already.
+            !event.stamped?.includes(channel) &&
             new ChannelPattern(event.pattern).matches(channel))
         )
           subscriber.next(JSON.parse(event.json) as T);
@@ -66,6 +76,36 @@ export class RealtimeService {
         this.registry.unlisten(channel);
       };
     });
+  }
+
+  /**
+   * README "Delivery guarantees": the retained messages of `channel` with their offsets,
+   * oldest first — after offset `since`, or the newest — at most `limit` (default: all
+   * kept). Render them and subscribe: the page's socket replays exactly what followed.
+   */
+  async history<T = unknown>(
+    channel: string,
+    query: { since?: number; limit?: number } = {},
+  ): Promise<ChannelHistoryRead<T>> {
+    const name = this.channels.name(channel);
+    const history = this.options.history;
+    if (history === false || !this.registry.history)
+      throw new RealtimeError('history_off', HISTORY_OFF);
+    const { since, limit = history.size } = query ?? {};
+    if (
+      (since !== undefined && !(Number.isSafeInteger(since) && since >= 0)) ||
+      !(Number.isSafeInteger(limit) && limit >= 1)
+    )
+      throw new RealtimeError('bad_request', BAD_HISTORY_QUERY);
+    const read = await this.registry.history.read(name, since, limit);
+    return {
+      epoch: read.epoch,
+      offset: read.offset,
+      messages: read.entries.map((entry) => ({
+        offset: entry.offset,
+        payload: JSON.parse(entry.json) as T,
+      })),
+    };
   }
 
   /** Counters of this instance since boot. */

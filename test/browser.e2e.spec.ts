@@ -218,7 +218,8 @@ describe.skipIf(!hasChromium)(SUITE, () => {
     await app.listen(Number(port), '127.0.0.1');
 
     // The old ids were issued under the old secret: the reconnected sockets are
-    // inert, the pages' join gets "unauthorized" and they reload with new ids.
+    // inert, their resume frame says recovered: false (unknown_view) and the pages
+    // reload themselves (sample/layout.ts) with new ids.
     for (const [i, page] of [alice, bob].entries()) {
       await page
         .locator(`body:not([data-socket-connection-id="${ids[i]}"])`)

@@ -31,10 +31,17 @@ describe('channels end to end (memory registry)', () => {
 
   it('delivers pushes on channels the page render subscribed, frames exact and compact', async () => {
     const { client } = await openView(t, '/room/a');
+    // With history (the default) a resume frame comes first, naming the view's channels.
+    expect(await client.resume()).toEqual({
+      recovered: true,
+      replayed: 0,
+      epoch: { 'room:a': expect.stringMatching(/^[A-Za-z0-9_-]{8}$/) },
+      failed: {},
+    });
     // Pushed right after the client saw `open` (SPEC §6.2).
     await t.realtime.push({ text: 'hi', n: 1 }, 'room:a');
     expect(await client.nextRaw()).toBe(
-      '{"channel":"room:a","payload":{"text":"hi","n":1}}',
+      '{"channel":"room:a","payload":{"text":"hi","n":1},"offset":1}',
     );
     await client.close();
   });

@@ -18,9 +18,11 @@ import {
   type ConnectOptions,
   type RealtimeClient,
   type RealtimeFrame,
+  type RealtimeResume,
   type RealtimeState,
 } from '../src/client';
 import { MessageHandler, type RealtimeEvent } from '../src';
+import { encodeSince } from '../src/protocol/resume';
 import { FixtureController } from './fixtures/fixture.controller';
 import { startApp, type TestApp } from './support/app';
 import { getPage } from './support/http-client';
@@ -114,8 +116,13 @@ class Watch {
   readonly signal = new Signal();
   readonly states: RealtimeState[] = [];
   readonly frames: RealtimeFrame[] = [];
+  readonly resumes: RealtimeResume[] = [];
 
   constructor(readonly rt: RealtimeClient) {
+    rt.onResume((resume) => {
+      this.resumes.push(resume);
+      this.signal.notify();
+    });
     rt.onState((state) => {
       this.states.push(state);
       this.signal.notify();
@@ -139,6 +146,15 @@ class Watch {
       () => this.rt.state === state,
       `state ${state} (seen: ${this.states.join(' → ')})`,
     );
+  }
+
+  /** Waits for the `count`-th resume frame and returns it. */
+  async resume(count: number): Promise<RealtimeResume> {
+    await this.signal.until(
+      () => this.resumes.length >= count,
+      `resume frame ${count} (seen ${this.resumes.length})`,
+    );
+    return this.resumes[count - 1];
   }
 
   frame(channel: string, payload: unknown): Promise<void> {
@@ -364,10 +380,18 @@ describe('browser client against a real server', () => {
     await t.realtime.push('two', 'other');
     await watch.frame('room:x', { n: 1 });
     await watch.frame('other', 'two');
-    expect(onRoom).toEqual([{ channel: 'room:x', payload: { n: 1 } }]);
+    // The offset in the frame: room:x's first push; 'other' (added live) too.
+    expect(onRoom).toEqual([
+      { channel: 'room:x', payload: { n: 1 }, offset: 1 },
+    ]);
     expect(watch.frames).toEqual([
-      { channel: 'room:x', payload: { n: 1 } },
-      { channel: 'other', payload: 'two' },
+      { channel: 'room:x', payload: { n: 1 }, offset: 1 },
+      { channel: 'other', payload: 'two', offset: 1 },
+    ]);
+    // One resume frame at open (room:x), one when 'other' was added to the live socket.
+    expect(watch.resumes.map((r) => Object.keys(r.epoch))).toEqual([
+      ['room:x'],
+      ['other'],
     ]);
 
     // '*' hears a frame after the channel's own listeners, so this is conclusive.
@@ -492,7 +516,14 @@ describe('browser client against a real server', () => {
       await reopened;
 
       expect(made.urls).toHaveLength(2);
-      expect(made.urls[1]).toBe(made.urls[0]);
+      // The same URL, plus the last position per channel (nothing arrived yet: offset 0).
+      const [first] = watch.resumes;
+      expect(made.urls[1]).toBe(
+        `${made.urls[0]}&since=${encodeSince({
+          [`room:again-${code}`]: [first.epoch[`room:again-${code}`], 0],
+        })}`,
+      );
+      expect((await watch.resume(2)).recovered).toBe(true);
       expect(rt.connectionId).toBe(page.connectionId);
       const whoami = await rt.call('GET', '/whoami');
       expect(whoami.body).toMatchObject({ connectionId: page.connectionId });

@@ -72,6 +72,14 @@ describe('resolveOptions: defaults', () => {
       interval: 10_000,
       closeAfter: 3,
     });
+    expect(o.history).toEqual({ size: 100, ttl: 120_000, maxReplay: 1000 });
+    // false turns it off; a partial object merges with the defaults.
+    expect(resolveOptions({ history: false }, DEV).history).toBe(false);
+    expect(resolveOptions({ history: { size: 10 } }, DEV).history).toEqual({
+      size: 10,
+      ttl: 120_000,
+      maxReplay: 1000,
+    });
     expect(o.maxBufferedBytes).toBe(1024 * 1024);
     expect(o.heartbeatInterval).toBe(25_000);
     expect(o.shutdownTimeout).toBe(10_000);
@@ -141,6 +149,7 @@ describe('resolveOptions: defaults', () => {
         pendingTtl: 1,
         maxPayload: 64,
         rateLimit: { messages: 1, interval: 1, closeAfter: 1 },
+        history: { size: 0, ttl: 1, maxReplay: 0 },
         maxBufferedBytes: 1024,
         heartbeatInterval: 0,
         shutdownTimeout: 0,
@@ -184,6 +193,7 @@ describe('resolveOptions: defaults', () => {
       pendingTtl: 1,
       maxPayload: 64,
       rateLimit: { messages: 1, interval: 1, closeAfter: 1 },
+      history: { size: 0, ttl: 1, maxReplay: 0 },
       maxBufferedBytes: 1024,
       heartbeatInterval: 0,
       shutdownTimeout: 0,
@@ -307,6 +317,12 @@ describe('resolveOptions: invalid values name the option', () => {
     ['rateLimit.interval', { rateLimit: { interval: -1 } }],
     ['rateLimit.closeAfter', { rateLimit: { closeAfter: 1.5 } }],
     ['rateLimit.burst', { rateLimit: { burst: 1 } }],
+    ['history', { history: true }],
+    ['history', { history: 100 }],
+    ['history.size', { history: { size: -1 } }],
+    ['history.ttl', { history: { ttl: 0 } }],
+    ['history.maxReplay', { history: { maxReplay: 1.5 } }],
+    ['history.limit', { history: { limit: 10 } }],
     ['maxBufferedBytes', { maxBufferedBytes: 10 }],
     ['heartbeatInterval', { heartbeatInterval: -5 }],
     ['shutdownTimeout', { shutdownTimeout: '10s' }],
@@ -647,6 +663,7 @@ describe('forRootAsync with useClass', () => {
     expect(await client.next()).toEqual({
       channel: 'configured',
       payload: { ok: true },
+      offset: 1,
     });
     await client.close();
     const options = app.get<ResolvedRealtimeOptions>(REALTIME_OPTIONS);

@@ -22,7 +22,7 @@ describe('the built package', () => {
     );
     expect(JSON.parse(stdout.trim())).toEqual({
       module: 'object',
-      frame: '{"channel":"news","payload":{"from":"cjs"}}',
+      frame: '{"channel":"news","payload":{"from":"cjs"},"offset":1}',
     });
   });
 

@@ -21,10 +21,13 @@ describe('registry: an instance of the app’s own (SPEC §13: another broker)',
       pendingTtl: 60_000,
       reconnectGrace: 60_000,
       maxChannelsPerView: 100,
+      history: { size: 10, ttl: 60_000, maxReplay: 100 },
     });
     const t = await startApp({ registry });
     try {
       const { client } = await openView(t, '/room/own');
+      // Its history is used: the resume frame names the view's channel.
+      expect(Object.keys((await client.resume()).epoch)).toEqual(['room:own']);
       await t.realtime.push('through it', 'room:own');
       expect(await client.next()).toEqual({
         channel: 'room:own',
@@ -35,6 +38,30 @@ describe('registry: an instance of the app’s own (SPEC §13: another broker)',
         kind: 'counting',
         ready: true,
       });
+      await client.close();
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('one that keeps no history fails boot naming the option, and boots with history: false (frames without offsets)', async () => {
+    const bare = () =>
+      new CountingRegistry({
+        pendingTtl: 60_000,
+        reconnectGrace: 60_000,
+        maxChannelsPerView: 100,
+      });
+    await expect(startApp({ registry: bare() })).rejects.toThrow(
+      /option "history".*kind "counting".*keeps no history.*history: false/,
+    );
+    const t = await startApp({ registry: bare(), history: false });
+    try {
+      const { client } = await openView(t, '/room/own');
+      await t.realtime.push('plain', 'room:own');
+      expect(await client.nextRaw()).toBe(
+        '{"channel":"room:own","payload":"plain"}',
+      );
+      expect(client.resumes).toEqual([]);
       await client.close();
     } finally {
       await t.close();

@@ -257,31 +257,6 @@ describe('the sample chat (what `npm start` runs)', () => {
     expect(other.inbox.channels()).not.toContain('typing:lobby');
   });
 
-  it('a page joins its channels again over the socket (what it does after a reconnect)', async () => {
-    // A view subscribed to `stats` only, until it joins the lobby over its socket.
-    const view = await openView('/stats');
-    const poster = await openView('/rooms/lobby');
-    expect(
-      await request(view.inbox, 'call-route', {
-        method: 'PUT',
-        uri: '/rooms/lobby/subscription',
-      }),
-    ).toMatchObject({ payload: { status: 204 } });
-    await postOverSocket(poster.inbox, 'lobby', {
-      name: 'ada',
-      text: 'joined',
-    });
-    expect(
-      (await view.inbox.take(onChannel('chat:lobby'))).payload,
-    ).toMatchObject({ text: 'joined' });
-    expect(
-      await request(view.inbox, 'call-route', {
-        method: 'PUT',
-        uri: '/stats/subscription',
-      }),
-    ).toMatchObject({ payload: { status: 204 } });
-  });
-
   it('the server clock ticks to every room page', async () => {
     const { inbox } = await openView('/rooms/random');
     const frame = await inbox.take(onChannel('clock'), 3000);

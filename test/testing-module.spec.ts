@@ -69,6 +69,7 @@ describe('testing an app with nestjs-realtime/testing', () => {
     expect(await client.next()).toEqual({
       channel: 'chat:lobby',
       payload: { text: 'hi' },
+      offset: 1,
     });
     await client.close();
   });

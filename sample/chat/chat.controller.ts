@@ -5,7 +5,6 @@ import {
   HttpCode,
   Param,
   Post,
-  Put,
   Redirect,
   ValidationPipe,
   Header,
@@ -39,19 +38,6 @@ export class ChatController {
   ): Promise<string> {
     await socket.subscribe(roomChannels(room));
     return chatPage(room);
-  }
-
-  /**
-   * Subscribes the calling view again; the page calls it over its socket after a
-   * reconnect, in case the server lost its subscriptions (restart, memory registry).
-   */
-  @Put('rooms/:room/subscription')
-  @HttpCode(204)
-  async join(
-    @Param('room', RoomNamePipe) room: string,
-    @Socket() socket: RealtimeSocket,
-  ): Promise<void> {
-    await socket.subscribe(roomChannels(room));
   }
 
   /**

@@ -43,7 +43,7 @@ const SCRIPT = `
 
   // The page render subscribed this view to chat:<room>, typing:<room> and clock.
   const rt = Realtime.connect();
-  watchConnection(rt, '/rooms/' + room + '/subscription');
+  watchConnection(rt);
 
   rt.on('clock', ({ now }) => {
     $('clock').dateTime = now;

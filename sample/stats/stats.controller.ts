@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Put, Header } from '@nestjs/common';
+import { Controller, Get, Header } from '@nestjs/common';
 import {
   RealtimeService,
   Socket,
@@ -18,13 +18,6 @@ export class StatsController {
   async page(@Socket() socket: RealtimeSocket): Promise<string> {
     await socket.subscribe(STATS_CHANNEL);
     return statsPage(this.realtime.stats());
-  }
-
-  /** The page joins again over its socket after a reconnect (see layout.ts). */
-  @Put('stats/subscription')
-  @HttpCode(204)
-  async join(@Socket() socket: RealtimeSocket): Promise<void> {
-    await socket.subscribe(STATS_CHANNEL);
   }
 
   @Get('stats.json')

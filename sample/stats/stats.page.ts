@@ -55,7 +55,7 @@ const SCRIPT = `
   };
 
   const rt = Realtime.connect();
-  watchConnection(rt, '/stats/subscription');
+  watchConnection(rt);
   rt.on('stats', (stats) => {
     instances.set(stats.instanceId, { values: new Map(rows(stats, '')), seen: Date.now() });
     render();

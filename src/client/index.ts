@@ -7,6 +7,7 @@ export type {
   RealtimeClient,
   RealtimeFrame,
   RealtimeListener,
+  RealtimeResume,
   RealtimeState,
   WebSocketConstructor,
   WebSocketLike,

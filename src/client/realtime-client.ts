@@ -1,5 +1,6 @@
 import { CONNECTION_ID_PARAM, DEFAULT_PATH, OPEN } from '../protocol/wire';
 import { CloseCode } from '../protocol/close-codes';
+import { encodeSince, SINCE_PARAM } from '../protocol/resume';
 import { backoffDelay } from './backoff';
 import { RealtimeClientError } from './realtime-client.error';
 import type {
@@ -8,6 +9,7 @@ import type {
   RealtimeClient,
   RealtimeFrame,
   RealtimeListener,
+  RealtimeResume,
   RealtimeState,
   WebSocketConstructor,
   WebSocketLike,
@@ -35,6 +37,7 @@ interface Pending {
 
 type StateListener = (state: RealtimeState) => void;
 type ErrorListener = (error: RealtimeClientError) => void;
+type ResumeListener = (resume: RealtimeResume) => void;
 
 const browser = globalThis as unknown as BrowserGlobals;
 const noop = (): void => undefined;
@@ -101,6 +104,14 @@ class Client implements RealtimeClient {
   private readonly listeners = new Map<string, Set<RealtimeListener>>();
   private readonly stateListeners = new Set<StateListener>();
   private readonly errorListeners = new Set<ErrorListener>();
+  private readonly resumeListeners = new Set<ResumeListener>();
+  /** The last position seen per channel (README "Delivery guarantees"): presented as `since` on every reconnect. */
+  private readonly positions = new Map<
+    string,
+    [epoch: string, offset: number]
+  >();
+  /** The open socket has had its first resume frame. */
+  private resumed = false;
 
   constructor(
     readonly connectionId: string,
@@ -136,6 +147,13 @@ class Client implements RealtimeClient {
     safely(listener, this.current);
     return () => {
       this.stateListeners.delete(listener);
+    };
+  }
+
+  onResume(listener: ResumeListener): () => void {
+    this.resumeListeners.add(listener);
+    return () => {
+      this.resumeListeners.delete(listener);
     };
   }
 
@@ -193,8 +211,9 @@ class Client implements RealtimeClient {
 
   private open(): void {
     this.timer = undefined;
-    const socket = new this.WebSocketClass(this.url);
+    const socket = new this.WebSocketClass(this.sinceUrl());
     this.socket = socket;
+    this.resumed = false;
     // Events of a socket this client let go of (close(), or a replaced one) are ignored.
     socket.onopen = () => {
       if (this.socket !== socket) return;
@@ -210,6 +229,46 @@ class Client implements RealtimeClient {
     // A close event always follows, with what matters; a handler must stay attached
     // (`ws` throws an error event nobody listens to).
     socket.onerror = noop;
+  }
+
+  /** The socket URL, with the last positions once there are some. */
+  private sinceUrl(): string {
+    if (this.positions.size === 0) return this.url;
+    const since: Record<string, [string, number]> = {};
+    this.positions.forEach((position, channel) => (since[channel] = position));
+    return this.url + '&' + SINCE_PARAM + '=' + encodeSince(since);
+  }
+
+  /**
+   * A resume frame: keep (or start at offset 0) the position of every channel it names;
+   * the first one of a socket names all of the view's channels, so the others are
+   * dropped (the view left them).
+   */
+  private resume(resume: RealtimeResume): void {
+    const epochs = resume.epoch ?? {};
+    if (!this.resumed)
+      this.positions.forEach((_, channel) => {
+        if (!Object.prototype.hasOwnProperty.call(epochs, channel))
+          this.positions.delete(channel);
+      });
+    this.resumed = true;
+    for (const channel of Object.keys(epochs)) {
+      const position = this.positions.get(channel);
+      if (!position || position[0] !== epochs[channel])
+        this.positions.set(channel, [epochs[channel], 0]);
+    }
+    for (const listener of Array.from(this.resumeListeners))
+      safely(listener, resume);
+  }
+
+  /** False for a push already seen (a replay and a live push of one message: handlers see it once). */
+  private fresh(frame: RealtimeFrame): boolean {
+    const offset = frame.offset;
+    const position = this.positions.get(frame.channel);
+    if (typeof offset !== 'number' || !position) return true;
+    if (offset <= position[1]) return false;
+    position[1] = offset;
+    return true;
   }
 
   private closed(code: number): void {
@@ -256,9 +315,14 @@ class Client implements RealtimeClient {
           'a frame that is not a JSON object',
         ),
       );
-    const { channel, id, error } = frame as Record<string, unknown>;
-    if (typeof channel === 'string')
-      return this.emit(channel, frame as RealtimeFrame);
+    const { channel, id, error, resume } = frame as Record<string, unknown>;
+    if (typeof channel === 'string') {
+      if (this.fresh(frame as RealtimeFrame))
+        this.emit(channel, frame as RealtimeFrame);
+      return;
+    }
+    if (typeof resume === 'object' && resume !== null)
+      return this.resume(resume as RealtimeResume);
     const pending = typeof id === 'number' ? this.pending.get(id) : undefined;
     if (error !== undefined) {
       const failure = requestError(error);

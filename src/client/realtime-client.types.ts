@@ -7,6 +7,20 @@ export type RealtimeState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 export interface RealtimeFrame {
   channel: string;
   payload: unknown;
+  /** Its place in the channel's history (history on, README "Delivery guarantees"). */
+  offset?: number;
+}
+
+/**
+ * What the server recovered when the socket opened (and for channels added later):
+ * `recovered` false means some channel in `failed` missed messages that cannot be
+ * replayed — reload or refetch its state.
+ */
+export interface RealtimeResume {
+  recovered: boolean;
+  replayed: number;
+  epoch: Record<string, string>;
+  failed: Record<string, 'limit' | 'expired' | 'epoch' | 'unknown_view'>;
 }
 
 /** The reply of `call-route`: the route's HTTP response. */
@@ -73,6 +87,8 @@ export interface RealtimeClient {
   send(action: string, data?: Record<string, unknown>): Promise<unknown>;
   /** Listens to state changes; called at once with the current state. Returns an unsubscribe function. */
   onState(listener: (state: RealtimeState) => void): () => void;
+  /** Listens to resume frames (history on): after every open, what was recovered. Returns an unsubscribe function. */
+  onResume(listener: (resume: RealtimeResume) => void): () => void;
   /** Listens to errors no request is waiting for (error frames with `id: null`, late errors of streams, bad frames). */
   onError(listener: (error: RealtimeClientError) => void): () => void;
   /** Closes the socket for good: no reconnect, pending requests rejected with `closed`. */

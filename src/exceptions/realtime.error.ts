@@ -12,6 +12,7 @@ export type RealtimeErrorCode =
   | 'unauthorized'
   | 'rate_limited'
   | 'handler_error'
+  | 'history_off'
   | (string & {});
 
 /** An error with a stable machine-readable `code`, passed on to clients in error frames. */

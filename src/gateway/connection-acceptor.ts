@@ -6,9 +6,10 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import { platformTrust } from '../http/platform';
 import { clientAddress } from '../identity/client-address';
 import { isOriginAllowed } from '../identity/origin';
-import { presentedIdentity } from '../identity/presented-identity';
+import { presentedIdentity, queryParam } from '../identity/presented-identity';
 import { RealtimeIdentity } from '../identity/realtime-identity';
 import { CloseCode } from '../protocol';
+import { decodeSince, type Positions, SINCE_PARAM } from '../protocol/resume';
 import { REALTIME_OPTIONS } from '../realtime.constants';
 import { UNEXPECTED_HANDSHAKE } from '../realtime.messages';
 import type { ResolvedRealtimeOptions } from '../options';
@@ -31,6 +32,8 @@ interface Handshake {
   /** Null for an inert connection. */
   valid: { connectionId: string; view: LocalView } | null;
   connected: boolean;
+  /** The positions the client presented (history on). */
+  since?: Positions;
   /** Why the connection is inert (logged at debug: README "Troubleshooting"). */
   inert?: string;
 }
@@ -56,7 +59,11 @@ type VerifyCallback = (
   message?: string,
 ) => void;
 
+/** The longest `since` read (Node refuses request heads above 16 KiB anyway). */
+const MAX_SINCE = 16 * 1024;
+
 const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
   403: 'Forbidden',
   429: 'Too Many Requests',
   503: 'Service Unavailable',
@@ -153,6 +160,20 @@ export class ConnectionAcceptor {
         `origin ${JSON.stringify(String(req.headers.origin).slice(0, 200))} ${from}`,
       );
     }
+    let since: Positions | undefined;
+    const sinceText =
+      this.options.history === false ? undefined : queryParam(req, SINCE_PARAM);
+    if (sinceText !== undefined) {
+      const decoded = decodeSince(sinceText, MAX_SINCE);
+      if (!decoded.ok)
+        return this.refuse(
+          callback,
+          400,
+          'bad_since',
+          `the "since" parameter is ${decoded.problem} ${from}`,
+        );
+      since = decoded.positions;
+    }
     const { key, connectionId } = presentedIdentity(
       req,
       this.options.cookie.name,
@@ -201,6 +222,7 @@ export class ConnectionAcceptor {
           place,
           valid: null,
           connected: false,
+          since,
           inert: inertReason(key, connectionId),
         },
         callback,
@@ -209,7 +231,7 @@ export class ConnectionAcceptor {
       (view) =>
         this.complete(
           req,
-          { place, valid: { connectionId, view }, connected: false },
+          { place, valid: { connectionId, view }, connected: false, since },
           callback,
         ),
       (error: unknown) => {
@@ -283,7 +305,7 @@ export class ConnectionAcceptor {
       this.options.rateLimit.messages,
       this.hub,
     );
-    this.hub.add(connection);
+    this.hub.add(connection, handshake.since);
     this.logger.debug(
       `Socket connected${valid ? ` (${valid.connectionId})` : ` (inert: ${handshake.inert})`} from ${request.ip ?? '?'}`,
     );

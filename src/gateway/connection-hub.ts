@@ -8,16 +8,21 @@ import {
   REALTIME_REGISTRY,
 } from '../realtime.constants';
 import { CloseCode, pushFrame } from '../protocol';
+import { offsetPushFrame, type Positions } from '../protocol/resume';
 import { RealtimeStatsCounter } from '../realtime-stats.counter';
 import type {
   RealtimeRegistry,
   RegistryEvent,
+  RegistryHistory,
+  ResumePlan,
 } from '../registry/realtime-registry';
 import {
   LocalView,
   type Outlet,
   type RealtimeConnection,
 } from './realtime-connection';
+import { unknownViewPlan } from '../history/resume-plan';
+import { finishResume, holdForResume } from './resumes';
 
 /** How long a slow consumer's closing handshake may take before the socket is dropped. */
 export const SLOW_CONSUMER_CLOSE_TIMEOUT = 10_000;
@@ -36,14 +41,18 @@ export class ConnectionHub implements Outlet {
   private readonly subscription: Subscription;
   readonly maxBufferedBytes: number;
   private readonly logger = new Logger('Realtime');
+  /** The registry's history (README "Delivery guarantees"); undefined with `history: false`. */
+  private readonly history: RegistryHistory | undefined;
 
   constructor(
     @Inject(REALTIME_INSTANCE_ID) readonly instanceId: string,
     @Inject(REALTIME_REGISTRY) private readonly registry: RealtimeRegistry,
     private readonly stats: RealtimeStatsCounter,
-    @Inject(REALTIME_OPTIONS) options: { maxBufferedBytes: number },
+    @Inject(REALTIME_OPTIONS)
+    options: { maxBufferedBytes: number; history?: object | false },
   ) {
     this.maxBufferedBytes = options.maxBufferedBytes;
+    this.history = options.history === false ? undefined : registry.history;
     this.subscription = registry.events$.subscribe((event) =>
       this.onRegistryEvent(event),
     );
@@ -93,13 +102,28 @@ export class ConnectionHub implements Outlet {
     this.dropIfEmpty(view);
   }
 
-  add(connection: RealtimeConnection): void {
+  /**
+   * A connection opened. With history its view's channels resume first (from the
+   * positions the client presented in `since`, or as its view's first connection);
+   * an inert one is told at once that nothing can be recovered.
+   */
+  add(connection: RealtimeConnection, since?: Positions): void {
     this.connections.add(connection);
     const view = connection.view;
-    if (!view) return;
+    const history = this.history;
+    if (!view) {
+      // Inert: nothing is known for it, whatever it presents.
+      if (history) finishResume(connection, unknownViewPlan(since), [], false);
+      return;
+    }
     view.opening--;
     view.connections.add(connection);
     for (const channel of view.channels) this.indexAdd(channel, connection);
+    if (history) {
+      const channels = [...view.channels];
+      holdForResume(connection, channels, true);
+      this.resume(history, view, [connection], channels, since, false);
+    }
     this.events.next({
       type: 'connect',
       digest: view.digest,
@@ -158,6 +182,36 @@ export class ConnectionHub implements Outlet {
     ).unref();
   }
 
+  /** Asks the registry what `connections` missed on `channels`, then sends it (a registry that cannot say closes them with 1011, so they reconnect). */
+  private resume(
+    history: RegistryHistory,
+    view: LocalView,
+    connections: readonly RealtimeConnection[],
+    channels: readonly string[],
+    since: Positions | undefined,
+    added: boolean,
+  ): void {
+    history.resume(view.digest, channels, since, added).then(
+      (plan: ResumePlan) => {
+        for (const connection of connections)
+          if (this.connections.has(connection))
+            finishResume(connection, plan, channels, !added);
+      },
+      (error: unknown) => {
+        this.logger.warn(
+          `Could not resume a connection's channels: ${String(error)}; closing it so it reconnects`,
+        );
+        for (const connection of connections)
+          if (this.connections.has(connection))
+            connection.closeWith(
+              CloseCode.ServerError,
+              'resume_failed',
+              'resume failed',
+            );
+      },
+    );
+  }
+
   /** After shutdown: stop listening to the registry. */
   dispose(): void {
     this.subscription.unsubscribe();
@@ -168,12 +222,23 @@ export class ConnectionHub implements Outlet {
     switch (event.type) {
       case 'push': {
         const connections = this.index.get(event.channel);
-        if (connections !== undefined)
+        if (connections === undefined) break;
+        if (event.offset === undefined)
           this.write(connections, pushFrame(event.channel, event.json));
+        else
+          this.writeStamped(
+            connections,
+            event.channel,
+            event.json,
+            event.epoch,
+            event.offset,
+          );
         break;
       }
       case 'pushMatching':
-        this.deliverMatching(event.pattern, event.json);
+        // With history the matched channels came as stamped pushes already.
+        if (event.stamped === undefined)
+          this.deliverMatching(event.pattern, event.json);
         break;
       case 'direct': {
         const view = this.views.get(event.digest);
@@ -184,11 +249,20 @@ export class ConnectionHub implements Outlet {
       case 'subscribe': {
         const view = this.views.get(event.digest);
         if (!view) return;
+        const added: string[] = [];
         for (const channel of event.channels) {
           if (view.channels.has(channel)) continue;
           view.channels.add(channel);
+          added.push(channel);
           for (const connection of view.connections)
             this.indexAdd(channel, connection);
+        }
+        // Live connections are told the new channels' epochs and get what was pushed since subscribe().
+        if (this.history && added.length > 0 && view.connections.size > 0) {
+          const connections = [...view.connections];
+          for (const connection of connections)
+            holdForResume(connection, added, false);
+          this.resume(this.history, view, connections, added, undefined, true);
         }
         break;
       }
@@ -219,6 +293,21 @@ export class ConnectionHub implements Outlet {
     let dropped = 0;
     for (const connection of connections)
       if (!connection.send(frame)) dropped++;
+    this.stats.framesDropped += dropped;
+  }
+
+  /** A push with its place in the channel's history: one frame, held by connections whose channel resumes. */
+  private writeStamped(
+    connections: Set<RealtimeConnection>,
+    channel: string,
+    json: string,
+    epoch: string | undefined,
+    offset: number,
+  ): void {
+    const frame = Buffer.from(offsetPushFrame(channel, json, offset));
+    let dropped = 0;
+    for (const connection of connections)
+      if (!connection.deliver(frame, channel, epoch, offset)) dropped++;
     this.stats.framesDropped += dropped;
   }
 

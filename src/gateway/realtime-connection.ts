@@ -39,6 +39,13 @@ export interface Outlet {
   slowConsumer(connection: RealtimeConnection): void;
 }
 
+/** A live push kept back while its channel resumes (README "Delivery guarantees"). */
+export interface HeldPush {
+  readonly frame: Buffer;
+  readonly epoch: string | undefined;
+  readonly offset: number | undefined;
+}
+
 /** The connection a socket belongs to (set when it was accepted). */
 export function connectionOf(ws: WebSocket): RealtimeConnection {
   return (ws as unknown as { [kConnection]: RealtimeConnection })[kConnection];
@@ -61,6 +68,13 @@ export class RealtimeConnection {
   alive = true;
   /** Why the server closed it (for stats); unset when the client closed. */
   closeReason: string | undefined;
+  /**
+   * While the first resume frame is not out (history on): every frame that is not a
+   * push of a resuming channel waits here, so the resume frame comes first.
+   */
+  opening: Array<string | Buffer> | undefined;
+  /** Channels being resumed, each with the live pushes that arrived meanwhile (made only while some are). */
+  resuming: Map<string, HeldPush[]> | undefined;
   /** Counted against maxConnectionsPerAddress (the address) and maxConnectionsPerClient (the key). */
   readonly address: string;
   readonly key: string | undefined;
@@ -89,6 +103,28 @@ export class RealtimeConnection {
    * socket is open, counts it, and checks the backlog. False when the socket was not open.
    */
   send(frame: string | Buffer): boolean {
+    if (this.opening !== undefined) {
+      this.opening.push(frame);
+      return true;
+    }
+    return this.write(frame);
+  }
+
+  /** A push of `channel` with its place in the history: kept back while the channel resumes. */
+  deliver(
+    frame: Buffer,
+    channel: string,
+    epoch: string | undefined,
+    offset: number | undefined,
+  ): boolean {
+    const held = this.resuming?.get(channel);
+    if (held === undefined) return this.send(frame);
+    held.push({ frame, epoch, offset });
+    return true;
+  }
+
+  /** Writes at once, past anything held (the resume frame and its replay). */
+  write(frame: string | Buffer): boolean {
     const ws = this.ws;
     if (ws.readyState !== OPEN) return false;
     ws.send(frame, TEXT);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   ChannelHistory,
+  type HistoryEntry,
   type HistoryLimits,
   type Replay,
 } from './channel-history';
@@ -54,9 +55,31 @@ export class ChannelHistories {
     if (--entry.views === 0) this.histories.delete(channel);
   }
 
-  /** Stamps a push: its offset on `channel`, or undefined when nobody subscribes to it. */
-  stamp(channel: string, json: string, now: number): number | undefined {
-    return this.histories.get(channel)?.history.append(json, now);
+  /** Stamps a push: its place on `channel`, or undefined when nobody subscribes to it. */
+  stamp(
+    channel: string,
+    json: string,
+    now: number,
+  ): HistoryPosition | undefined {
+    const history = this.histories.get(channel)?.history;
+    if (!history) return undefined;
+    return { epoch: history.epoch, offset: history.append(json, now) };
+  }
+
+  /** `RealtimeService.history()`: the channel's epoch, newest offset and kept messages. */
+  read(
+    channel: string,
+    now: number,
+    since: number | undefined,
+    limit: number,
+  ): { epoch: string | null; offset: number; entries: HistoryEntry[] } {
+    const history = this.histories.get(channel)?.history;
+    if (!history) return { epoch: null, offset: 0, entries: [] };
+    return {
+      epoch: history.epoch,
+      offset: history.offset,
+      entries: history.read(now, since, limit),
+    };
   }
 
   /** The channel's position now, or undefined when it keeps no history. */

@@ -26,7 +26,11 @@ function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function queryParam(req: RealtimeRequest, name: string): string | undefined {
+/** A query parameter of a request (Express/Fastify's parsed query, or the raw URL's). */
+export function queryParam(
+  req: RealtimeRequest,
+  name: string,
+): string | undefined {
   const query = req.query as Record<string, unknown> | undefined;
   if (query && typeof query === 'object') {
     const value = query[name];

@@ -1,6 +1,7 @@
 export { DEFAULTS } from './option-defaults';
 export { OPTIONS } from './option-schema';
 export type {
+  HistoryOptions,
   RateLimitOptions,
   RealtimeCookieOptions,
   RealtimeModuleOptions,

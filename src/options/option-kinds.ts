@@ -125,6 +125,23 @@ export function group<S extends Schema>(
   };
 }
 
+/**
+ * A group that `false` turns off (`history`): `false` stays `false`, an object is
+ * checked like `group` (a partial one merged with the defaults).
+ */
+export function groupOrFalse<S extends Schema>(
+  fields: S,
+  shows: string,
+): Option<InputsOf<S> | false, OutputsOf<S> | false> {
+  const inner = group(fields);
+  return {
+    ...inner,
+    shows,
+    check: (value, name, context) =>
+      value === false ? false : inner.check(value, name, context),
+  } as Option<InputsOf<S> | false, OutputsOf<S> | false>;
+}
+
 /** Several problems at once (a group's fields); resolveOptions lists each. */
 export class OptionProblems extends Error {
   constructor(readonly problems: readonly string[]) {

@@ -27,6 +27,7 @@ import {
   custom,
   flag,
   group,
+  groupOrFalse,
   type InputsOf,
   ms,
   type OutputsOf,
@@ -136,6 +137,18 @@ export const OPTIONS = {
     /** The refusal in a row that closes the socket with 1008. */
     closeAfter: count(3, 1),
   }),
+  /** Per-channel history for the no-gap guarantees (README "Delivery guarantees"): offsets on push frames, a resume frame first on every connection, replays after a render or a reconnect; `false` turns it off (the first wave's frames). A partial object merges with the defaults. */
+  history: groupOrFalse(
+    {
+      /** Messages kept per channel with subscribers. */
+      size: count(100, 0),
+      /** How long a message is kept. */
+      ttl: ms(120_000, 1),
+      /** Most messages replayed to one connection (all channels together); channels fail with `limit`, largest gap first, until the rest fits. */
+      maxReplay: count(1000, 0),
+    },
+    'on',
+  ),
   /** Outbound backlog per socket before it is closed with 4000 (slow consumer). */
   maxBufferedBytes: bytes(1024 * 1024, 1024),
   /** WebSocket ping interval; a socket that has not echoed the previous ping is terminated; `0` disables. */
@@ -184,6 +197,9 @@ export type RealtimeCookieOptions = NonNullable<
 
 /** The per-connection rate limit (README "Security and limits"). */
 export type RateLimitOptions = NonNullable<RealtimeModuleOptions['rateLimit']>;
+
+/** The per-channel history (README "Delivery guarantees"), as resolved. */
+export type HistoryOptions = Exclude<ResolvedRealtimeOptions['history'], false>;
 
 /** Options after defaults and validation. */
 export type ResolvedRealtimeOptions = OutputsOf<Schema> & {

@@ -1,4 +1,6 @@
 import { Logger } from '@nestjs/common';
+import type { HistoryOptions } from '../options';
+import { REGISTRY_WITHOUT_HISTORY } from '../realtime.messages';
 import { MemoryRegistry } from './memory.registry';
 import type { RealtimeRegistry } from './realtime-registry';
 import {
@@ -18,6 +20,7 @@ export interface RegistryOptions {
   reconnectGrace: number;
   maxChannelsPerView: number;
   registryFromEnv?: boolean;
+  history?: HistoryOptions | false;
 }
 
 /**
@@ -28,7 +31,12 @@ export async function createRegistry(
   options: RegistryOptions,
   instanceId: string,
 ): Promise<RealtimeRegistry> {
-  if (typeof options.registry === 'object') return options.registry;
+  if (typeof options.registry === 'object') {
+    const own = options.registry;
+    if (options.history && !own.history)
+      throw new Error(REGISTRY_WITHOUT_HISTORY(own.kind));
+    return own;
+  }
   if (options.registry === 'memory') return new MemoryRegistry(options);
   const clients = await createRedisClients(
     options.redis,

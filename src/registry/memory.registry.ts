@@ -1,14 +1,36 @@
 import { Subject } from 'rxjs';
+import { ChannelPattern } from '../channels';
 import { RealtimeError } from '../exceptions/realtime.error';
+import {
+  ChannelHistories,
+  type HistoryPosition,
+} from '../history/channel-histories';
+import { planResume, unknownViewPlan } from '../history/resume-plan';
+import type { HistoryOptions } from '../options';
+import type { Positions } from '../protocol/resume';
 import { TOO_MANY_CHANNELS } from '../realtime.messages';
-import type { RealtimeRegistry, RegistryEvent } from './realtime-registry';
+import type {
+  RealtimeRegistry,
+  RegistryEvent,
+  RegistryHistory,
+  ResumePlan,
+} from './realtime-registry';
 
 interface ViewState {
-  channels: Set<string>;
+  /** Its channels, each with where the view subscribed in the channel's history (null: history off). */
+  channels: Map<string, HistoryPosition | null>;
   /** Live connections of the view on this instance. */
   live: number;
   /** Expiry of a never-connected or disconnected view. */
   timer?: NodeJS.Timeout;
+  /** A subscribe made it (a connection alone does not): a resume for it is not `unknown_view`. */
+  known: boolean;
+  /** Its first connection resumed already (later ones replay only what they present). */
+  resumed: boolean;
+}
+
+function newView(known: boolean): ViewState {
+  return { channels: new Map(), live: 0, known, resumed: false };
 }
 
 /**
@@ -21,17 +43,41 @@ export class MemoryRegistry implements RealtimeRegistry {
   private readonly subject = new Subject<RegistryEvent>();
   readonly events$ = this.subject.asObservable();
   private readonly views = new Map<string, ViewState>();
+  /** The channels' histories (README "Delivery guarantees"); undefined with `history: false`. */
+  private readonly histories: ChannelHistories | undefined;
+  readonly history: RegistryHistory | undefined;
 
   constructor(
     private readonly options: {
       pendingTtl: number;
       reconnectGrace: number;
       maxChannelsPerView: number;
+      history?: HistoryOptions | false;
     },
-  ) {}
+  ) {
+    const history = options.history;
+    if (history) {
+      const histories = new ChannelHistories(history);
+      this.histories = histories;
+      this.history = {
+        resume: async (digest, channels, since, added) =>
+          this.resume(
+            histories,
+            history.maxReplay,
+            digest,
+            channels,
+            since,
+            added,
+          ),
+        read: async (channel, since, limit) =>
+          histories.read(channel, Date.now(), since, limit),
+      };
+    }
+  }
 
   async subscribe(digest: string, channels: readonly string[]): Promise<void> {
-    const view = this.views.get(digest) ?? { channels: new Set(), live: 0 };
+    const view = this.views.get(digest) ?? newView(true);
+    view.known = true;
     const added = new Set<string>();
     for (const channel of channels)
       if (!view.channels.has(channel)) added.add(channel);
@@ -39,7 +85,8 @@ export class MemoryRegistry implements RealtimeRegistry {
     if (view.channels.size + added.size > max)
       throw new RealtimeError('too_many_channels', TOO_MANY_CHANNELS(max));
     this.views.set(digest, view);
-    for (const channel of added) view.channels.add(channel);
+    for (const channel of added)
+      view.channels.set(channel, this.histories?.retain(channel) ?? null);
     if (view.live > 0) {
       if (added.size > 0)
         this.subject.next({ type: 'subscribe', digest, channels: [...added] });
@@ -56,23 +103,65 @@ export class MemoryRegistry implements RealtimeRegistry {
     if (!view) return;
     const removed: string[] = [];
     for (const channel of channels) {
-      if (view.channels.delete(channel)) removed.push(channel);
+      if (view.channels.delete(channel)) {
+        removed.push(channel);
+        this.histories?.release(channel);
+      }
     }
     if (view.live > 0 && removed.length > 0)
       this.subject.next({ type: 'unsubscribe', digest, channels: removed });
   }
 
   async publish(channels: readonly string[], json: string): Promise<void> {
-    for (let i = 0; i < channels.length; i++)
-      this.subject.next({ type: 'push', channel: channels[i], json });
+    const histories = this.histories;
+    if (!histories) {
+      for (let i = 0; i < channels.length; i++)
+        this.subject.next({ type: 'push', channel: channels[i], json });
+      return;
+    }
+    const now = Date.now();
+    for (let i = 0; i < channels.length; i++) {
+      const channel = channels[i];
+      const at = histories.stamp(channel, json, now);
+      this.subject.next({
+        type: 'push',
+        channel,
+        json,
+        epoch: at?.epoch,
+        offset: at?.offset,
+      });
+    }
   }
 
+  /** With history, each subscribed channel a pattern matches is stamped and pushed on its own. */
   async publishMatching(
     patterns: readonly string[],
     json: string,
   ): Promise<void> {
-    for (let i = 0; i < patterns.length; i++)
-      this.subject.next({ type: 'pushMatching', pattern: patterns[i], json });
+    const histories = this.histories;
+    const now = Date.now();
+    for (let i = 0; i < patterns.length; i++) {
+      const pattern = patterns[i];
+      if (!histories) {
+        this.subject.next({ type: 'pushMatching', pattern, json });
+        continue;
+      }
+      const matcher = new ChannelPattern(pattern);
+      const stamped: string[] = [];
+      for (const channel of histories.channels())
+        if (matcher.matches(channel)) stamped.push(channel);
+      for (const channel of stamped) {
+        const at = histories.stamp(channel, json, now) as HistoryPosition;
+        this.subject.next({
+          type: 'push',
+          channel,
+          json,
+          epoch: at.epoch,
+          offset: at.offset,
+        });
+      }
+      this.subject.next({ type: 'pushMatching', pattern, json, stamped });
+    }
   }
 
   async sendTo(digest: string, channel: string, json: string): Promise<void> {
@@ -82,7 +171,7 @@ export class MemoryRegistry implements RealtimeRegistry {
   async attach(digest: string): Promise<readonly string[]> {
     let view = this.views.get(digest);
     if (!view) {
-      view = { channels: new Set(), live: 0 };
+      view = newView(false);
       this.views.set(digest, view);
     }
     view.live++;
@@ -90,7 +179,7 @@ export class MemoryRegistry implements RealtimeRegistry {
       clearTimeout(view.timer);
       view.timer = undefined;
     }
-    return [...view.channels];
+    return [...view.channels.keys()];
   }
 
   detach(digest: string): void {
@@ -100,6 +189,30 @@ export class MemoryRegistry implements RealtimeRegistry {
     if (view.live > 0) return;
     if (view.channels.size === 0) this.views.delete(digest);
     else this.expireAfter(digest, view, this.options.reconnectGrace);
+  }
+
+  private resume(
+    histories: ChannelHistories,
+    maxReplay: number,
+    digest: string,
+    channels: readonly string[],
+    since: Positions | undefined,
+    added: boolean,
+  ): ResumePlan {
+    const view = this.views.get(digest);
+    if (!view || !view.known) return unknownViewPlan(since);
+    const first = !added && !view.resumed;
+    if (!added) view.resumed = true;
+    const now = Date.now();
+    return planResume(
+      { channels, since, fromRecorded: added || first, maxReplay },
+      (channel) => {
+        const recorded = view.channels.get(channel);
+        const current = histories.position(channel);
+        return recorded && current ? { recorded, current } : undefined;
+      },
+      (channel, from, max) => histories.replay(channel, from, now, max),
+    );
   }
 
   isReady(): boolean {
@@ -120,7 +233,7 @@ export class MemoryRegistry implements RealtimeRegistry {
   /** Channels of a view, or undefined when it holds none (for tests). */
   channelsOf(digest: string): readonly string[] | undefined {
     const view = this.views.get(digest);
-    return view ? [...view.channels] : undefined;
+    return view ? [...view.channels.keys()] : undefined;
   }
 
   async close(): Promise<void> {
@@ -130,11 +243,19 @@ export class MemoryRegistry implements RealtimeRegistry {
     this.subject.complete();
   }
 
+  /** Drops a view and its hold on its channels' histories. */
+  private forget(digest: string, view: ViewState): void {
+    this.views.delete(digest);
+    if (this.histories)
+      for (const channel of view.channels.keys())
+        this.histories.release(channel);
+  }
+
   private expireAfter(digest: string, view: ViewState, ms: number): void {
     if (view.timer) clearTimeout(view.timer);
     view.timer = setTimeout(() => {
       if (this.views.get(digest) === view && view.live === 0)
-        this.views.delete(digest);
+        this.forget(digest, view);
     }, ms);
     view.timer.unref();
   }

@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+import type { Positions, ResumeFailure } from '../protocol/resume';
 
 /**
  * What a registry tells the instance it runs in. The gateway consumes this stream and
@@ -8,13 +9,27 @@ import type { Observable } from 'rxjs';
  * without parsing it again.
  */
 export type RegistryEvent =
-  /** A push to `channel`, for the connections of this instance. */
-  | { readonly type: 'push'; readonly channel: string; readonly json: string }
-  /** A `pushMatching` push: every local channel `pattern` matches gets it. */
+  /**
+   * A push to `channel`, for the connections of this instance; with history, its
+   * place in the channel's history (events of one channel come in offset order).
+   */
+  | {
+      readonly type: 'push';
+      readonly channel: string;
+      readonly json: string;
+      readonly epoch?: string;
+      readonly offset?: number;
+    }
+  /**
+   * A `pushMatching` push: every local channel `pattern` matches gets it. With
+   * history, `stamped` lists the channels that also got it as a `push` with an
+   * offset (the connections get those; this event is for server-side listeners).
+   */
   | {
       readonly type: 'pushMatching';
       readonly pattern: string;
       readonly json: string;
+      readonly stamped?: readonly string[];
     }
   /** A targeted push to the connections of one client view. */
   | {
@@ -35,6 +50,66 @@ export type RegistryEvent =
       readonly digest: string;
       readonly channels: readonly string[];
     };
+
+/** A message replayed to a connection: where it sits in its channel's history. */
+export interface ReplayedPush {
+  readonly channel: string;
+  readonly offset: number;
+  readonly json: string;
+}
+
+/**
+ * What a connection is owed on some of its view's channels (README "Delivery
+ * guarantees"): each channel's epoch, the channels that cannot be replayed whole and
+ * why, the messages to replay (in offset order per channel), and each channel's newest
+ * offset when the plan was made (live pushes up to it are in the plan already).
+ */
+export interface ResumePlan {
+  readonly epochs: Readonly<Record<string, string>>;
+  readonly failed: Readonly<Record<string, ResumeFailure>>;
+  readonly replay: readonly ReplayedPush[];
+  readonly heads: Readonly<Record<string, number>>;
+}
+
+/** What `RealtimeService.history()` returns (README "Delivery guarantees"). */
+export interface ChannelHistoryRead<T = unknown> {
+  readonly epoch: string | null;
+  readonly offset: number;
+  readonly messages: ReadonlyArray<{
+    readonly offset: number;
+    readonly payload: T;
+  }>;
+}
+
+/**
+ * A registry's history (README "Delivery guarantees"), when the `history` option is on.
+ * A registry of the app's own may leave it out: then the app must set `history: false`.
+ */
+export interface RegistryHistory {
+  /**
+   * What a connection of `digest` is owed on `channels`: from the positions in `since`
+   * (offset 0: from where the view subscribed), else from the view's subscribe-time
+   * positions when this is its first connection or the channels were just added
+   * (`added`), else nothing (the epochs only). A view the registry does not know fails
+   * every channel of `since` with `unknown_view`.
+   */
+  resume(
+    digest: string,
+    channels: readonly string[],
+    since: Positions | undefined,
+    added: boolean,
+  ): Promise<ResumePlan>;
+  /** The retained messages of `channel` (JSON text): after offset `since`, or the newest; at most `limit`. */
+  read(
+    channel: string,
+    since: number | undefined,
+    limit: number,
+  ): Promise<{
+    epoch: string | null;
+    offset: number;
+    entries: ReadonlyArray<{ offset: number; json: string }>;
+  }>;
+}
 
 /**
  * Where subscriptions live and how pushes travel (README "Registries and guarantees"), like Nest's
@@ -68,6 +143,8 @@ export interface RealtimeRegistry {
   /** Server-side interest in a channel (`RealtimeService.channel()`); reference counted. */
   listen(channel: string): void;
   unlisten(channel: string): void;
+  /** The per-channel history, when this registry keeps one (README "Delivery guarantees"). */
+  readonly history?: RegistryHistory;
   /** Releases timers and connections. */
   close(): Promise<void>;
 }

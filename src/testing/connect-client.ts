@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { RealtimeIdentity } from '../identity/realtime-identity';
 import { BODY_ATTRIBUTE, CONNECTION_ID_PARAM, KEY_COOKIE } from '../protocol';
+import { encodeSince, type Positions, SINCE_PARAM } from '../protocol/resume';
 import { REALTIME_OPTIONS } from '../realtime.constants';
 import { appUrl } from './app-url';
 import { openTestClient, type RealtimeTestClient } from './test-client';
@@ -14,6 +15,8 @@ export interface ConnectClientOptions {
   origin?: string;
   /** More handshake headers (e.g. `X-Forwarded-For` behind a test proxy). */
   headers?: Record<string, string>;
+  /** Positions to resume from (README "Delivery guarantees"), e.g. an earlier client's `positions`. */
+  since?: Positions;
 }
 
 /** The connection id and socket key a page response gave a browser. */
@@ -68,6 +71,8 @@ export async function connectClient(
     (await appUrl(app)).replace(/^http/, 'ws'),
   );
   url.searchParams.set(CONNECTION_ID_PARAM, connectionId);
+  if (options.since)
+    url.searchParams.set(SINCE_PARAM, encodeSince(options.since));
   const cookie = `${realtime.cookie.name}=${socketKey}`;
   return openTestClient(
     url.toString(),

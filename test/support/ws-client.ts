@@ -6,6 +6,11 @@ import {
   SOCKET_KEY_PARAM,
 } from '../../src/protocol';
 import {
+  encodeSince,
+  type Positions,
+  SINCE_PARAM,
+} from '../../src/protocol/resume';
+import {
   openTestClient,
   type RealtimeTestClient,
   type TestFrame,
@@ -29,6 +34,10 @@ export interface ConnectOptions {
   origin?: string;
   path?: string;
   headers?: Record<string, string>;
+  /** Positions presented in `since` (README "Delivery guarantees"). */
+  since?: Positions;
+  /** Keep `offset` in push frames (default: left out and checked to only grow, see TestSocketInit). */
+  offsets?: 'keep' | 'check';
 }
 
 function socketUrl(baseUrl: string, options: ConnectOptions): string {
@@ -37,6 +46,8 @@ function socketUrl(baseUrl: string, options: ConnectOptions): string {
     url.searchParams.set(CONNECTION_ID_PARAM, options.connectionId);
   if (options.key !== undefined && options.keyVia === 'query')
     url.searchParams.set(SOCKET_KEY_PARAM, options.key);
+  if (options.since !== undefined)
+    url.searchParams.set(SINCE_PARAM, encodeSince(options.since));
   return url.toString();
 }
 
@@ -65,6 +76,7 @@ export async function connect(
       headers: socketHeaders(options),
       origin: options.origin,
       timeout: TIMEOUT,
+      offsets: options.offsets ?? 'check',
     },
     { connectionId: options.connectionId, socketKey: options.key },
   );
