@@ -10,7 +10,7 @@ import {
   it,
   vi,
 } from 'vitest';
-import WebSocket from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import {
   backoffDelay,
   connect,
@@ -399,6 +399,77 @@ describe('browser client against a real server', () => {
     await t.realtime.push({ n: 3 }, 'room:x');
     await watch.frame('room:x', { n: 3 });
     expect(onRoom).toHaveLength(1);
+  });
+
+  it('replays exactly what followed the positions the page was rendered at (connect({ since })), then goes live', async () => {
+    const page = await getPage(`${t.url}/room/rendered`);
+    for (const n of [1, 2, 3]) await t.realtime.push(n, 'room:rendered');
+    // The page rendered messages 1 and 2 from history() and passes their position on.
+    const { epoch, messages } = await t.realtime.history('room:rendered', {
+      since: 0,
+      limit: 2,
+    });
+    expect(messages.map((m) => m.payload)).toEqual([1, 2]);
+    const sockets = keyedSockets(page.key as string);
+    const rt = connect({
+      url: wsUrl,
+      connectionId: page.connectionId,
+      WebSocket: sockets.WebSocket,
+      since: { 'room:rendered': [epoch as string, 2] },
+    });
+    clients.push(rt);
+    const watch = new Watch(rt);
+    expect(await watch.resume(1)).toMatchObject({
+      recovered: true,
+      replayed: 1,
+    });
+    await t.realtime.push(4, 'room:rendered');
+    await watch.frame('room:rendered', 4);
+    expect(watch.frames).toEqual([
+      { channel: 'room:rendered', payload: 3, offset: 3 },
+      { channel: 'room:rendered', payload: 4, offset: 4 },
+    ]);
+    expect(new URL(sockets.made.urls[0]).searchParams.get('since')).toBe(
+      encodeSince({ 'room:rendered': [epoch as string, 2] }),
+    );
+  });
+
+  it('drops a push whose offset it has already seen (a replay that overlaps live pushes), across reconnects', async () => {
+    // A plain ws server that repeats offsets on purpose, as a faulty or racing server might.
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    const urls: string[] = [];
+    server.on('connection', (ws, req) => {
+      urls.push(req.url as string);
+      ws.send(
+        '{"resume":{"recovered":true,"replayed":0,"epoch":{"c":"E1"},"failed":{}}}',
+      );
+      for (const n of [1, 2, 2, 1, 3])
+        ws.send(`{"channel":"c","payload":${n},"offset":${n}}`);
+      // The second socket is replayed 3 again, then gets 4.
+      if (urls.length === 2) ws.send('{"channel":"c","payload":4,"offset":4}');
+      else ws.close(1001);
+    });
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      const rt = connect({
+        url: `ws://127.0.0.1:${port}/`,
+        connectionId: 'id',
+        WebSocket,
+        minDelay: 1,
+        maxDelay: 5,
+      });
+      clients.push(rt);
+      const watch = new Watch(rt);
+      await watch.frame('c', 4);
+      expect(watch.frames.map((f) => f.payload)).toEqual([1, 2, 3, 4]);
+      expect(new URL(urls[1], 'ws://x').searchParams.get('since')).toBe(
+        encodeSince({ c: ['E1', 3] }),
+      );
+      rt.close();
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('keeps delivering when a listener throws', async () => {

@@ -68,6 +68,7 @@ export function connect(options: ConnectOptions = {}): RealtimeClient {
     options.minDelay ?? 250,
     options.maxDelay ?? 30000,
     options.random ?? Math.random,
+    options.since,
   );
 }
 
@@ -120,7 +121,12 @@ class Client implements RealtimeClient {
     private readonly minDelay: number,
     private readonly maxDelay: number,
     private readonly random: () => number,
+    since: Readonly<Record<string, readonly [string, number]>> | undefined,
   ) {
+    // Positions the page was rendered at (README "Delivery guarantees"): the first socket presents them too.
+    if (since)
+      for (const channel of Object.keys(since))
+        this.positions.set(channel, [since[channel][0], since[channel][1]]);
     this.open();
   }
 

@@ -64,6 +64,11 @@ export interface ConnectOptions {
   maxDelay?: number;
   /** Source of jitter in [0, 1) (default `Math.random`). */
   random?: () => number;
+  /**
+   * Positions to start from, `{ <channel>: [epoch, offset] }` — e.g. what the page
+   * rendered from `RealtimeService.history()` — presented already on the first socket.
+   */
+  since?: Record<string, readonly [string, number]>;
 }
 
 /** A listener of pushes: the message, and the frame it came in. */

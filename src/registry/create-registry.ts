@@ -1,6 +1,9 @@
 import { Logger } from '@nestjs/common';
 import type { HistoryOptions } from '../options';
-import { REGISTRY_WITHOUT_HISTORY } from '../realtime.messages';
+import {
+  REDIS_HISTORY_PENDING,
+  REGISTRY_WITHOUT_HISTORY,
+} from '../realtime.messages';
 import { MemoryRegistry } from './memory.registry';
 import type { RealtimeRegistry } from './realtime-registry';
 import {
@@ -51,5 +54,6 @@ export async function createRegistry(
     new Logger('Realtime'),
   );
   registry.init();
+  if (options.history) new Logger('Realtime').warn(REDIS_HISTORY_PENDING);
   return registry;
 }
