@@ -17,6 +17,9 @@ const SEQ = Buffer.from('"seq":');
 const T = Buffer.from('"t":');
 const FRAME_PREFIX = '{"channel":"bench","payload":{"seq":';
 const SIO_PREFIX = '42["m",{"seq":';
+/** With history on (the default), every nestjs-realtime connection starts with a resume frame. */
+const RESUME_PREFIX = '{"resume":';
+const RESUME_BYTES = Buffer.from(RESUME_PREFIX);
 
 /** One keep-alive HTTP agent per worker for page renders (a browser reuses its connection too). */
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
@@ -115,6 +118,18 @@ function frameHandler(stack, target, client) {
   if (stack === 'raw')
     return (buf, start, end) => {
       try {
+        if (
+          buf.compare(
+            RESUME_BYTES,
+            0,
+            RESUME_BYTES.length,
+            start,
+            Math.min(end, start + RESUME_BYTES.length),
+          ) === 0
+        ) {
+          client.resumes = (client.resumes ?? 0) + 1;
+          return;
+        }
         deliverFromBytes(client, buf, start, end);
       } catch (error) {
         client.malformed(error);
@@ -122,6 +137,10 @@ function frameHandler(stack, target, client) {
     };
   return (text) => {
     try {
+      if (text.startsWith(RESUME_PREFIX)) {
+        client.resumes = (client.resumes ?? 0) + 1;
+        return;
+      }
       const payload = decodeFrame(target, text);
       client.deliver(payload.seq, payload.t);
     } catch (error) {

@@ -88,7 +88,11 @@ export function parseArgs(argv) {
         ? parseList(value, TARGETS, 'target')
         : ['nestjs-realtime'];
     else if (name === '--no-chart') options.chart = false;
-    else if (name === '--client')
+    else if (name === '--history') {
+      if (value !== 'on' && value !== 'off')
+        throw new Error(`--history must be on or off, got ${value}`);
+      options.history = value === 'on';
+    } else if (name === '--client')
       options.client = parseList(value, ['raw', 'ws', 'official'], 'client')[0];
     else if (name === '--out') options.out = value;
     else if (name === '--workers') options.workers = Number(value);
@@ -108,6 +112,8 @@ export const USAGE = `npm run bench [-- options]
 
   --quick               small N and short steps (under 2 minutes on 2 cores)
   --only=a,b            scenarios: ${SCENARIOS.join(', ')}
+  --history=on|off      nestjs-realtime with its channel history (default on) or
+                        with history: false (the first wave's frames)
   --targets=a,b         targets: ${TARGETS.join(', ')}
   --profile[=a,b]       burst scenario: run the nestjs-realtime server (or the listed
                         targets' servers) under node --cpu-prof, also profile the

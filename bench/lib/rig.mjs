@@ -42,7 +42,12 @@ export class Rig {
         new Child(join(BENCH, SERVER_FILES[this.target]), {
           name: `${this.target}#${i}`,
           execArgv,
-          env: { BENCH_SERVER: JSON.stringify({ redis }) },
+          env: {
+            BENCH_SERVER: JSON.stringify({
+              redis,
+              history: this.options.history,
+            }),
+          },
         }),
       );
     }

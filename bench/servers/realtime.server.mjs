@@ -42,6 +42,8 @@ function moduleOptions(config) {
     maxConnectionsPerAddress: 100_000,
     maxConnections: 100_000,
     maxBufferedBytes: 64 * 1024 * 1024,
+    // `npm run bench -- --history=off`: the first wave's frames, for comparing runs.
+    ...(config.history === false ? { history: false } : {}),
   };
 }
 

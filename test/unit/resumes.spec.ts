@@ -144,4 +144,32 @@ describe('resumes', () => {
       frame('c', 1),
     ]);
   });
+
+  it('holding a channel again keeps what it held; finishing a channel leaves the others held; a channel not held is skipped', () => {
+    const { c, sent } = connection();
+    holdForResume(c, ['a', 'b'], true);
+    live(c, 'a', 1);
+    live(c, 'b', 1);
+    holdForResume(c, ['a'], false);
+    const plan = (channel: string) => ({
+      epochs: { [channel]: 'E' },
+      failed: {},
+      replay: [],
+      heads: { [channel]: 0 },
+    });
+    // b's part of the first resume, plus a channel that holds nothing.
+    finishResume(c, plan('b'), ['b', 'x'], true);
+    live(c, 'a', 2);
+    expect(sent).toEqual([
+      '{"resume":{"recovered":true,"replayed":0,"epoch":{"b":"E"},"failed":{}}}',
+      frame('b', 1),
+    ]);
+    finishResume(c, plan('a'), ['a'], false);
+    expect(sent.slice(2)).toEqual([
+      '{"resume":{"recovered":true,"replayed":0,"epoch":{"a":"E"},"failed":{}}}',
+      frame('a', 1),
+      frame('a', 2),
+    ]);
+    expect(c.resuming).toBeUndefined();
+  });
 });
