@@ -29,8 +29,8 @@ interface ViewState {
   resumed: boolean;
 }
 
-function newView(known: boolean): ViewState {
-  return { channels: new Map(), live: 0, known, resumed: false };
+function newView(): ViewState {
+  return { channels: new Map(), live: 0, known: false, resumed: false };
 }
 
 /**
@@ -76,7 +76,7 @@ export class MemoryRegistry implements RealtimeRegistry {
   }
 
   async subscribe(digest: string, channels: readonly string[]): Promise<void> {
-    const view = this.views.get(digest) ?? newView(true);
+    const view = this.views.get(digest) ?? newView();
     view.known = true;
     const added = new Set<string>();
     for (const channel of channels)
@@ -171,7 +171,7 @@ export class MemoryRegistry implements RealtimeRegistry {
   async attach(digest: string): Promise<readonly string[]> {
     let view = this.views.get(digest);
     if (!view) {
-      view = newView(false);
+      view = newView();
       this.views.set(digest, view);
     }
     view.live++;

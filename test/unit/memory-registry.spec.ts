@@ -284,3 +284,137 @@ describe('MemoryRegistry: close', () => {
     expect(completed).toBe(true);
   });
 });
+
+describe('MemoryRegistry with history', () => {
+  function historyRegistry(size = 10, maxReplay = 100) {
+    const r = new MemoryRegistry({
+      pendingTtl: PENDING_TTL,
+      reconnectGrace: GRACE,
+      maxChannelsPerView: 100,
+      history: { size, ttl: 60_000, maxReplay },
+    });
+    const events: RegistryEvent[] = [];
+    r.events$.subscribe((event) => events.push(event));
+    return { r, events, h: r.history as NonNullable<typeof r.history> };
+  }
+
+  it('has no history member with history off', () => {
+    expect(registry().r.history).toBeUndefined();
+  });
+
+  it('stamps pushes of subscribed channels only; unsubscribing the last view drops the history (a new epoch next time)', async () => {
+    const { r, events, h } = historyRegistry();
+    await r.publish(['c'], '0');
+    expect(events.at(-1)).toEqual({
+      type: 'push',
+      channel: 'c',
+      json: '0',
+      epoch: undefined,
+      offset: undefined,
+    });
+    await r.subscribe('d', ['c']);
+    await r.publish(['c'], '1');
+    const first = events.at(-1) as { epoch: string; offset: number };
+    expect(first).toMatchObject({ type: 'push', channel: 'c', offset: 1 });
+    expect(await h.read('c', undefined, 10)).toEqual({
+      epoch: first.epoch,
+      offset: 1,
+      entries: [{ offset: 1, json: '1', at: expect.any(Number) }],
+    });
+    await r.unsubscribe('d', ['c']);
+    expect(await h.read('c', undefined, 10)).toEqual({
+      epoch: null,
+      offset: 0,
+      entries: [],
+    });
+    await r.subscribe('d', ['c']);
+    await r.publish(['c'], '2');
+    const again = events.at(-1) as { epoch: string; offset: number };
+    expect(again.offset).toBe(1);
+    expect(again.epoch).not.toBe(first.epoch);
+  });
+
+  it('pushMatching: a stamped push per subscribed match, then the pattern event naming them', async () => {
+    const { r, events } = historyRegistry();
+    await r.subscribe('d', ['room:a', 'room:b', 'other']);
+    await r.publishMatching(['room:*'], '"x"');
+    expect(events.slice(-3)).toEqual([
+      expect.objectContaining({ type: 'push', channel: 'room:a', offset: 1 }),
+      expect.objectContaining({ type: 'push', channel: 'room:b', offset: 1 }),
+      {
+        type: 'pushMatching',
+        pattern: 'room:*',
+        json: '"x"',
+        stamped: ['room:a', 'room:b'],
+      },
+    ]);
+  });
+
+  it('resume: the first connection from the recorded positions, later ones only what they present, added channels from theirs; an unknown view is unknown_view', async () => {
+    const { r, h } = historyRegistry();
+    await r.subscribe('d', ['c']);
+    await r.publish(['c'], '1');
+    await r.attach('d');
+    const first = await h.resume('d', ['c'], undefined, false);
+    expect(first.replay).toEqual([{ channel: 'c', offset: 1, json: '1' }]);
+    expect(first.heads).toEqual({ c: 1 });
+    const later = await h.resume('d', ['c'], undefined, false);
+    expect(later.replay).toEqual([]);
+    expect(later.epochs).toEqual(first.epochs);
+    await r.subscribe('d', ['n']);
+    await r.publish(['n'], '2');
+    expect((await h.resume('d', ['n'], undefined, true)).replay).toEqual([
+      { channel: 'n', offset: 1, json: '2' },
+    ]);
+    await r.publish(['c'], '3');
+    const presented = await h.resume(
+      'd',
+      ['c'],
+      { c: [first.epochs.c, 1] },
+      false,
+    );
+    expect(presented.replay).toEqual([{ channel: 'c', offset: 2, json: '3' }]);
+    // A view made by a connection alone, and one never seen, are unknown.
+    await r.attach('fresh');
+    for (const digest of ['fresh', 'never'])
+      expect(await h.resume(digest, [], { c: ['e', 1] }, false)).toEqual({
+        epochs: {},
+        failed: { c: 'unknown_view' },
+        replay: [],
+        heads: {},
+      });
+  });
+
+  it('an expired view lets go of its channels: their histories go with the last one', async () => {
+    const { r, h } = historyRegistry();
+    await r.subscribe('d1', ['c']);
+    await r.subscribe('d2', ['c']);
+    await r.publish(['c'], '1');
+    await r.attach('d1');
+    r.detach('d1');
+    vi.advanceTimersByTime(GRACE + 1);
+    expect((await h.read('c', undefined, 10)).offset).toBe(1);
+    vi.advanceTimersByTime(PENDING_TTL);
+    expect(r.size).toBe(0);
+    expect((await h.read('c', undefined, 10)).epoch).toBeNull();
+  });
+
+  it('a resume of added channels does not use up the first connection; channels the view does not hold are left out', async () => {
+    const { r, h } = historyRegistry();
+    await r.subscribe('d', ['c']);
+    await r.publish(['c'], '1');
+    await r.attach('d');
+    expect((await h.resume('d', ['c'], undefined, true)).replay).toHaveLength(
+      1,
+    );
+    const first = await h.resume(
+      'd',
+      ['c', 'notmine'],
+      { notmine: ['e', 1] },
+      false,
+    );
+    expect(first.replay).toEqual([{ channel: 'c', offset: 1, json: '1' }]);
+    expect(first.epochs).toEqual({ c: expect.any(String) });
+    expect(first.failed).toEqual({});
+  });
+});
