@@ -8,26 +8,10 @@ import {
 import type { RealtimeUpgradeRequest } from '../../src/interfaces/realtime-message';
 import { RealtimeStatsCounter } from '../../src/realtime-stats.counter';
 import { MemoryRegistry } from '../../src/registry/memory.registry';
+import { RecordingSocket } from './recording-socket';
 
 // The hub's index (channel -> connections) and fan-out, against the real memory
 // registry and sockets that record what they were sent.
-
-class RecordingSocket {
-  readyState = 1;
-  bufferedAmount = 0;
-  readonly sent: string[] = [];
-  closedWith: number | undefined;
-  send(frame: Buffer | string): void {
-    this.sent.push(frame.toString());
-  }
-  close(code: number): void {
-    this.closedWith = code;
-    this.readyState = 2;
-  }
-  terminate(): void {
-    this.readyState = 3;
-  }
-}
 
 function setUp(maxBufferedBytes = 1024) {
   const registry = new MemoryRegistry({

@@ -6,19 +6,11 @@ import {
 } from '../../src/gateway/realtime-connection';
 import { finishResume, holdForResume } from '../../src/gateway/resumes';
 import type { RealtimeUpgradeRequest } from '../../src/interfaces/realtime-message';
+import { RecordingSocket } from './recording-socket';
 
 // How a connection resumes: held live pushes, the resume frame first, the replay, then
 // the held pushes the replay did not cover (a message replayed and also live goes
 // out once). Sockets here record what they were sent.
-
-class RecordingSocket {
-  readyState = 1;
-  bufferedAmount = 0;
-  readonly sent: string[] = [];
-  send(frame: Buffer | string): void {
-    this.sent.push(frame.toString());
-  }
-}
 
 const outlet: Outlet = {
   maxBufferedBytes: 1 << 20,

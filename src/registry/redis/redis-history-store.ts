@@ -2,6 +2,7 @@ import type { HistoryEntry, Replay } from '../../history/channel-history';
 import type { HistoryPosition } from '../../history/channel-histories';
 import type { RedisClient } from './redis-clients';
 import { fail } from './redis-errors';
+import { NOW } from './redis-scripts';
 
 // The Redis side of a channel's history (README "Delivery guarantees"), not wired into
 // the registry yet (issue #14): a HASH `{e: epoch, o: newest offset}` and a Stream of
@@ -10,8 +11,6 @@ import { fail } from './redis-errors';
 // One script per push stamps, appends (exact MAXLEN) and publishes `<epoch> <offset>
 // <json>` — `- 0 <json>` for a channel nobody subscribes to, which keeps no history —
 // so the pub/sub order is the offset order on every instance.
-
-const NOW = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
 /** KEYS: meta, stream. ARGV: newEpoch, keyTtl. The channel's position, made with a fresh epoch when it has none. */
 const ENSURE = `

@@ -13,7 +13,8 @@ export const CHUNK = 1000;
 /** Error code of the subscribe script's reply when the view would pass maxChannelsPerView. */
 export const TOO_MANY_CHANNELS_REPLY = 'REALTIME_TOO_MANY_CHANNELS';
 
-const NOW = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+/** Lua: `now` in ms from Redis TIME (instance clocks do not matter). */
+export const NOW = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
 /** `chunked(command, key, from)`: command key ARGV[from..#ARGV], CHUNK arguments a call. */
 const CHUNKED = `
