@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { MessageHandler, RealtimeService } from '../src';
+import { MessageHandler, RealtimeService, type RealtimeRegistry } from '../src';
+import { MemoryRegistry } from '../src/registry/memory.registry';
 import { FixtureController } from './fixtures/fixture.controller';
 import { startApp } from './support/app';
-import { openView, rawSocket } from './support/views';
-import { handshakeStatus, type TestClient } from './support/ws-client';
+import { getPage } from './support/http-client';
+import { openView, rawSocket, turns } from './support/views';
+import { connect, handshakeStatus, type TestClient } from './support/ws-client';
 
 @MessageHandler('slow-reply')
 class SlowReplyHandler {
@@ -131,5 +133,74 @@ describe('shutdown (SPEC §7 shutdownTimeout)', () => {
     rawSocket(silent).resume();
     expect([1001, 1006]).toContain(await silent.whenClosed());
     expect([1001, 1006]).toContain(await stuck.whenClosed());
+  });
+});
+
+/** The memory registry, holding one `attach` until shutdown reaches `close()`. */
+class GatedRegistry extends MemoryRegistry implements RealtimeRegistry {
+  override readonly kind = 'gated';
+  /** Resolves once the held attach started. */
+  attachHeld: Promise<void> = Promise.resolve();
+  private held: Promise<void> | undefined;
+  private started: () => void = () => undefined;
+  private open: () => void = () => undefined;
+
+  holdNextAttach(): void {
+    this.attachHeld = new Promise<void>((r) => (this.started = r));
+    this.held = new Promise<void>((r) => (this.open = r));
+  }
+
+  override async attach(digest: string): Promise<readonly string[]> {
+    const held = this.held;
+    this.held = undefined;
+    if (held) {
+      this.started();
+      await held;
+    }
+    return super.attach(digest);
+  }
+
+  override async close(): Promise<void> {
+    // Shutdown has closed every socket the hub knew by now: let the held handshake go on.
+    this.open();
+    await turns(5);
+    return super.close();
+  }
+}
+
+describe('shutdown while a handshake waits for the registry', () => {
+  it('the late handshake is refused with 503 instead of opening a socket nobody closes (app.close() returns)', async () => {
+    const registry = new GatedRegistry({
+      pendingTtl: 60_000,
+      reconnectGrace: 60_000,
+      maxChannelsPerView: 100,
+      history: { size: 10, ttl: 60_000, maxReplay: 100 },
+    });
+    const t = await startApp({ registry, shutdownTimeout: 2000 });
+    const page = await getPage(t.url + '/room/late');
+    registry.holdNextAttach();
+    // A page reconnecting just as the server goes down: its handshake passed the
+    // checks and waits for its view's subscriptions when shutdown begins.
+    const socket = connect(t.url, {
+      connectionId: page.connectionId,
+      key: page.key,
+    });
+    socket.catch(() => undefined);
+    await registry.attachHeld;
+    const closing = t.close();
+    const closed = await Promise.race([
+      closing.then(() => 'closed'),
+      new Promise<string>((r) => setTimeout(() => r('still open'), 5000)),
+    ]);
+    const opened = await socket.then(
+      (client) => {
+        client.close();
+        return 'opened';
+      },
+      (error: Error) => error.message,
+    );
+    expect(closed).toBe('closed');
+    expect(opened).toMatch(/503/);
+    expect(t.realtime.stats().rejections.shutting_down).toBe(1);
   });
 });

@@ -252,6 +252,17 @@ export class ConnectionAcceptor {
     handshake: Handshake,
     callback: VerifyCallback,
   ): void {
+    if (!this.accepting) {
+      // Shutdown began while the view loaded: its sockets are closed already, this one would outlive it.
+      this.limits.release(handshake.place.address, handshake.place.key);
+      if (handshake.valid) this.hub.abandon(handshake.valid.view);
+      return this.refuse(
+        callback,
+        503,
+        'shutting_down',
+        'after shutdown began',
+      );
+    }
     req[kHandshake] = handshake;
     try {
       callback(true);
