@@ -29,7 +29,7 @@ export function unknownViewPlan(since: Positions | undefined): ResumePlan {
 }
 
 /** Where a replay of `channel` starts: the presented position (offset 0: where the view subscribed), else the recorded one when asked. */
-function startOf(
+export function replayStart(
   request: ResumeRequest,
   channel: string,
   recorded: HistoryPosition,
@@ -66,9 +66,10 @@ export function planResume(
     const known = lookup(channel);
     if (!known) continue;
     epochs[channel] = known.current.epoch;
-    heads[channel] = known.current.offset;
-    const from = startOf(request, channel, known.recorded);
+    const from = replayStart(request, channel, known.recorded);
+    // Without a start the connection asked for nothing: every live push is new to it.
     if (!from) continue;
+    heads[channel] = known.current.offset;
     const result = replay(channel, from, request.maxReplay);
     if (!result.ok) failed[channel] = result.reason;
     else if (result.entries.length > 0)
