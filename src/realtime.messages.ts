@@ -40,8 +40,6 @@ export const UNSUPPORTED_PLATFORM = (type: string) =>
 
 export const REGISTRY_WITHOUT_HISTORY = (kind: string) =>
   `RealtimeModule: option "history": the registry given as "registry" (kind ${JSON.stringify(kind)}) keeps no history (it has no "history" member; README "Delivery guarantees"): implement RegistryHistory, or set history: false`;
-export const REDIS_HISTORY_PENDING =
-  'history: the Redis registry keeps no channel history yet: pushes carry no offset and nothing is replayed, as with history: false (README "Delivery guarantees")';
 export const HISTORY_OFF =
   'history is off (history: false): no channel keeps its messages';
 export const BAD_HISTORY_QUERY =

@@ -277,7 +277,7 @@ describe.skipIf(!redisAvailable())(
       await expect
         .poll(
           async () =>
-            (await inspect.pubsub('NUMSUB', 'rt-test:c:jobs:server'))[1],
+            (await inspect.pubsub('NUMSUB', 'rt-test:c:{h:jobs:server}'))[1],
           { timeout: 10_000 },
         )
         .toBe(2);
@@ -297,7 +297,9 @@ describe.skipIf(!redisAvailable())(
       const clients = [];
       for (let i = 0; i < 10; i++)
         clients.push((await view(A, '/room/o1', B)).client);
-      expect((await inspect.pubsub('NUMSUB', 'rt-test:c:room:o1'))[1]).toBe(1); // only B holds sockets
+      expect((await inspect.pubsub('NUMSUB', 'rt-test:c:{h:room:o1}'))[1]).toBe(
+        1,
+      ); // only B holds sockets
       const before = await publishCalls(inspect);
       for (let i = 0; i < 5; i++) await A.push(i, ['room:o1']);
       expect((await publishCalls(inspect)) - before).toBe(5);
@@ -368,6 +370,25 @@ describe.skipIf(!redisAvailable())(
     });
 
     const keysOf = (prefix: string) => inspect.keys(`${prefix}*`);
+    /** What each key is, from its name (README "Scaling with Redis"), sorted. */
+    const kinds = (keys: string[]) =>
+      keys
+        .map((key) =>
+          key.endsWith(':hc')
+            ? 'history list'
+            : /\{h:.*\}:m$/.test(key)
+              ? 'history meta'
+              : /\{h:.*\}:s$/.test(key)
+                ? 'history stream'
+                : key.endsWith(':ch')
+                  ? 'view channels'
+                  : key.endsWith(':live')
+                    ? 'view lease'
+                    : key.endsWith(':pos')
+                      ? 'view positions'
+                      : key,
+        )
+        .sort();
 
     it('never-connected and disconnected views expire; a reconnect within the grace resumes', async () => {
       const app = await startApp(
@@ -382,7 +403,13 @@ describe.skipIf(!redisAvailable())(
           .poll(() => app.realtime.stats().registry.ready, { timeout: 10_000 })
           .toBe(true);
         await getPage(`${app.url}/room/never`);
-        expect((await keysOf('life:')).length).toBe(1);
+        // The view's channels and positions, the channel's history and the list of channels with one.
+        expect(kinds(await keysOf('life:'))).toEqual([
+          'history list',
+          'history meta',
+          'view channels',
+          'view positions',
+        ]);
         await expect
           .poll(() => keysOf('life:'), { timeout: 8000, interval: 100 })
           .toEqual([]);
@@ -432,13 +459,29 @@ describe.skipIf(!redisAvailable())(
         channel: 'room:k',
         payload: 'alive',
       });
-      expect((await keysOf('kill:')).length).toBe(2); // the view's channels and its live lease
+      expect(kinds(await keysOf('kill:'))).toEqual([
+        'history list',
+        'history meta',
+        'history stream',
+        'view channels',
+        'view lease',
+        'view positions',
+      ]);
       expect(await proc.kill('SIGKILL')).toBeNull();
       await client.whenClosed();
       // A grace of 60 s would keep a cleanly released view; the dead holder's lease runs out after pendingTtl.
       await expect
-        .poll(() => keysOf('kill:'), { timeout: 8000, interval: 100 })
-        .toEqual([]);
+        .poll(async () => kinds(await keysOf('kill:')), {
+          timeout: 8000,
+          interval: 100,
+        })
+        .toEqual(['history list', 'history meta', 'history stream']);
+      // The channel's history goes with the last subscriber's grace (60 s here), never later.
+      for (const key of await keysOf('kill:')) {
+        const ttl = await inspect.pttl(key);
+        expect(ttl).toBeGreaterThan(0);
+        expect(ttl).toBeLessThanOrEqual(60_000 + 500 + 1000);
+      }
     });
 
     it('a ready Redis client works as the redis option and is never closed by the registry', async () => {
@@ -744,7 +787,7 @@ describe.skipIf(!redisAvailable())(
       // Sharded pub/sub: the room channels are shard channels, spread over the masters.
       const perNode = await Promise.all(
         cluster.nodes.map((n) =>
-          redisCommand(n.port, ['PUBSUB', 'SHARDCHANNELS', 'cl:c:room:*']),
+          redisCommand(n.port, ['PUBSUB', 'SHARDCHANNELS', 'cl:c:{h:room:*']),
         ),
       );
       expect(

@@ -8,7 +8,11 @@ import {
   REALTIME_REGISTRY,
 } from '../realtime.constants';
 import { CloseCode, pushFrame } from '../protocol';
-import { offsetPushFrame, type Positions } from '../protocol/resume';
+import {
+  offsetPushFrame,
+  resumeFrame,
+  type Positions,
+} from '../protocol/resume';
 import { RealtimeStatsCounter } from '../realtime-stats.counter';
 import type {
   RealtimeRegistry,
@@ -274,6 +278,20 @@ export class ConnectionHub implements Outlet {
           for (const connection of view.connections)
             this.indexDelete(channel, connection);
         }
+        break;
+      }
+      case 'gap': {
+        // Told at once, per channel, without disconnecting (README "Delivery guarantees").
+        const connections = this.index.get(event.channel);
+        if (connections === undefined) break;
+        this.write(
+          connections,
+          resumeFrame(
+            0,
+            { [event.channel]: event.epoch },
+            { [event.channel]: event.reason },
+          ),
+        );
         break;
       }
     }

@@ -75,6 +75,8 @@ export class RealtimeConnection {
   opening: Array<string | Buffer> | undefined;
   /** Channels being resumed, each with the live pushes that arrived meanwhile (made only while some are). */
   resuming: Map<string, HeldPush[]> | undefined;
+  /** After a resume: per channel, the newest offset the plan covered whose live copy may still come (ResumePlan.lagging). */
+  floors: Map<string, { epoch: string; offset: number }> | undefined;
   /** Counted against maxConnectionsPerAddress (the address) and maxConnectionsPerClient (the key). */
   readonly address: string;
   readonly key: string | undefined;
@@ -117,6 +119,16 @@ export class RealtimeConnection {
     epoch: string | undefined,
     offset: number | undefined,
   ): boolean {
+    const floors = this.floors;
+    if (floors !== undefined && offset !== undefined) {
+      const floor = floors.get(channel);
+      if (floor !== undefined) {
+        // Replayed already: its live copy came late.
+        if (floor.epoch === epoch && offset <= floor.offset) return true;
+        floors.delete(channel);
+        if (floors.size === 0) this.floors = undefined;
+      }
+    }
     const held = this.resuming?.get(channel);
     if (held === undefined) return this.send(frame);
     held.push({ frame, epoch, offset });

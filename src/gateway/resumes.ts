@@ -56,6 +56,16 @@ export function finishResume(
     }
   }
   if (resuming?.size === 0) connection.resuming = undefined;
+  const lagging = plan.lagging;
+  if (lagging)
+    for (const channel in lagging) {
+      const epoch = plan.epochs[channel];
+      if (epoch === undefined) continue;
+      (connection.floors ??= new Map()).set(channel, {
+        epoch,
+        offset: lagging[channel],
+      });
+    }
   if (opening) {
     const waiting = connection.opening ?? [];
     connection.opening = undefined;

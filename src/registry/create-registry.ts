@@ -1,9 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { HistoryOptions } from '../options';
-import {
-  REDIS_HISTORY_PENDING,
-  REGISTRY_WITHOUT_HISTORY,
-} from '../realtime.messages';
+import { REGISTRY_WITHOUT_HISTORY } from '../realtime.messages';
 import { MemoryRegistry } from './memory.registry';
 import type { RealtimeRegistry } from './realtime-registry';
 import {
@@ -54,6 +51,5 @@ export async function createRegistry(
     new Logger('Realtime'),
   );
   registry.init();
-  if (options.history) new Logger('Realtime').warn(REDIS_HISTORY_PENDING);
   return registry;
 }

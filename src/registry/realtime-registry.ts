@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+import type { GapReason } from '../history/channel-history';
 import type { Positions, ResumeFailure } from '../protocol/resume';
 
 /**
@@ -49,6 +50,16 @@ export type RegistryEvent =
       readonly type: 'unsubscribe';
       readonly digest: string;
       readonly channels: readonly string[];
+    }
+  /**
+   * With history: pushes of `channel` this instance missed and could not fill from the
+   * history (README "Delivery guarantees"), or a new epoch; its connections are told.
+   */
+  | {
+      readonly type: 'gap';
+      readonly channel: string;
+      readonly epoch: string;
+      readonly reason: GapReason;
     };
 
 /** A message replayed to a connection: where it sits in its channel's history. */
@@ -69,6 +80,12 @@ export interface ResumePlan {
   readonly failed: Readonly<Record<string, ResumeFailure>>;
   readonly replay: readonly ReplayedPush[];
   readonly heads: Readonly<Record<string, number>>;
+  /**
+   * Channels whose pushes up to their head may still reach this instance live after the
+   * plan (a registry whose pushes travel apart from its history reads, like Redis
+   * pub/sub): the connection drops those when they come.
+   */
+  readonly lagging?: Readonly<Record<string, number>>;
 }
 
 /** What `RealtimeService.history()` returns (README "Delivery guarantees"). */

@@ -17,7 +17,14 @@ export class PubSubSubscriptions {
   constructor(
     private readonly pubsub: PubSub,
     private readonly logger: Logger,
+    /** Called when the last holder of a name let go of it. */
+    private readonly idle: (name: string) => void = ignore,
   ) {}
+
+  /** Whether anything local listens to `name`. */
+  has(name: string): boolean {
+    return this.refs.has(name);
+  }
 
   /** Resolves once the subscription is in effect. */
   acquire(name: string): Promise<unknown> {
@@ -41,6 +48,7 @@ export class PubSubSubscriptions {
     }
     this.refs.delete(name);
     this.pending.delete(name);
+    this.idle(name);
     if (!this.stopped) this.pubsub.unsubscribe(name).catch(ignore);
   }
 

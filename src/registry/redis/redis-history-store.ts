@@ -4,13 +4,13 @@ import type { RedisClient } from './redis-clients';
 import { fail } from './redis-errors';
 import { NOW } from './redis-scripts';
 
-// The Redis side of a channel's history (README "Delivery guarantees"), not wired into
-// the registry yet (issue #14): a HASH `{e: epoch, o: newest offset}` and a Stream of
+// The Redis side of a channel's history (README "Delivery guarantees"): a HASH `{e: epoch, o: newest offset}` and a Stream of
 // the last `size` messages (ids `0-<offset>`, fields j = JSON, t = Redis time), both
 // under the channel's hash tag `{h:<channel>}` so one script touches one Cluster slot.
 // One script per push stamps, appends (exact MAXLEN) and publishes `<epoch> <offset>
 // <json>` — `- 0 <json>` for a channel nobody subscribes to, which keeps no history —
-// so the pub/sub order is the offset order on every instance.
+// so the pub/sub order is the offset order on every instance. The keys live `keyTtl`
+// after the last subscribe or holder's renewal (ENSURE), not after the last push.
 
 /** KEYS: meta, stream. ARGV: newEpoch, keyTtl. The channel's position, made with a fresh epoch when it has none. */
 const ENSURE = `
@@ -24,30 +24,46 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
 return {e, tonumber(redis.call('HGET', KEYS[1], 'o'))}`;
 
-/** KEYS: meta, stream. ARGV: json, size, keyTtl, pub/sub channel, PUBLISH or SPUBLISH. */
+/**
+ * KEYS: meta, stream. ARGV: json, size, pub/sub channel, PUBLISH or SPUBLISH. Pushes do
+ * not extend the keys' lifetime (only subscribers do: ENSURE); a Stream the first XADD
+ * made gets the HASH's.
+ */
 const STAMP = `
 ${NOW}
 local e = redis.call('HGET', KEYS[1], 'e')
 if not e then
-  redis.call(ARGV[5], ARGV[4], '- 0 ' .. ARGV[1])
+  redis.call(ARGV[4], ARGV[3], '- 0 ' .. ARGV[1])
   return false
 end
 local o = redis.call('HINCRBY', KEYS[1], 'o', 1)
 if tonumber(ARGV[2]) > 0 then
   redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], '0-' .. o, 'j', ARGV[1], 't', now)
-  redis.call('PEXPIRE', KEYS[2], ARGV[3])
+  if redis.call('PTTL', KEYS[2]) < 0 then redis.call('PEXPIRE', KEYS[2], redis.call('PTTL', KEYS[1])) end
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-redis.call(ARGV[5], ARGV[4], e .. ' ' .. o .. ' ' .. ARGV[1])
+redis.call(ARGV[4], ARGV[3], e .. ' ' .. o .. ' ' .. ARGV[1])
 return {e, o}`;
 
-/** KEYS: meta, stream. ARGV: since, count. `{now, epoch|false, head, id, j, t, id, j, t, …}` after offset `since`. */
+/**
+ * KEYS: meta, stream. ARGV: since (`-`: the newest), count.
+ * `{now, epoch|false, head, id, j, t, id, j, t, …}`: at most count entries after offset since, oldest first.
+ */
 const READ = `
 ${NOW}
 local e = redis.call('HGET', KEYS[1], 'e')
 if not e then return {now, false, 0} end
 local out = {now, e, tonumber(redis.call('HGET', KEYS[1], 'o'))}
-for _, entry in ipairs(redis.call('XRANGE', KEYS[2], '(0-' .. ARGV[1], '+', 'COUNT', ARGV[2])) do
+local count = tonumber(ARGV[2])
+if count == 0 then return out end
+local entries
+if ARGV[1] == '-' then
+  entries = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', count)
+  local n = #entries
+  for i = 1, math.floor(n / 2) do entries[i], entries[n + 1 - i] = entries[n + 1 - i], entries[i] end
+else
+  entries = redis.call('XRANGE', KEYS[2], '(0-' .. ARGV[1], '+', 'COUNT', count)
+end
+for _, entry in ipairs(entries) do
   local fields = entry[2]
   local j, t
   for i = 1, #fields, 2 do
@@ -59,13 +75,32 @@ for _, entry in ipairs(redis.call('XRANGE', KEYS[2], '(0-' .. ARGV[1], '+', 'COU
 end
 return out`;
 
+/**
+ * KEYS: the list of channels with a history (ZSET, scored by when their keys expire).
+ * ARGV: keyTtl, channels... Lists them until keyTtl from now, drops those past, and the
+ * list itself lives keyTtl (it goes with the last subscriber).
+ */
+const LIST = `
+${NOW}
+local expires = now + tonumber(ARGV[1])
+for i = 2, #ARGV do redis.call('ZADD', KEYS[1], expires, ARGV[i]) end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1`;
+
 const HISTORY_SCRIPTS = {
+  rtHistoryList: { numberOfKeys: 1, lua: LIST },
   rtHistoryEnsure: { numberOfKeys: 2, lua: ENSURE },
   rtHistoryStamp: { numberOfKeys: 2, lua: STAMP },
   rtHistoryRead: { numberOfKeys: 2, lua: READ },
 } as const;
 
 interface HistoryCommands {
+  rtHistoryList(
+    list: string,
+    ttl: number,
+    ...channels: string[]
+  ): Promise<number>;
   rtHistoryEnsure(
     meta: string,
     stream: string,
@@ -77,14 +112,13 @@ interface HistoryCommands {
     stream: string,
     json: string,
     size: number,
-    ttl: number,
     channel: string,
     publish: 'PUBLISH' | 'SPUBLISH',
   ): Promise<[string, number] | null>;
   rtHistoryRead(
     meta: string,
     stream: string,
-    since: number,
+    since: number | '-',
     count: number,
   ): Promise<Array<string | number | null>>;
 }
@@ -142,6 +176,13 @@ export class RedisHistoryStore {
     return [`${tag}:m`, `${tag}:s`];
   }
 
+  /** Lists channels with a history (for pushMatching) until their keys would expire. */
+  async list(listKey: string, channels: readonly string[]): Promise<void> {
+    await this.command
+      .rtHistoryList(listKey, this.limits.keyTtl, ...channels)
+      .catch(fail);
+  }
+
   /** A view subscribes: the channel's position now (a fresh epoch if it had none). */
   async ensure(channel: string, epoch: string): Promise<HistoryPosition> {
     const [meta, stream] = this.keys(channel);
@@ -165,7 +206,6 @@ export class RedisHistoryStore {
         stream,
         json,
         this.limits.size,
-        this.limits.keyTtl,
         pubsubChannel,
         sharded ? 'SPUBLISH' : 'PUBLISH',
       )
@@ -175,10 +215,10 @@ export class RedisHistoryStore {
       : undefined;
   }
 
-  /** The messages after offset `since`, at most `count`, with the channel's position and Redis's clock. */
+  /** The messages after offset `since` (`-`: the newest), at most `count`, with the channel's position and Redis's clock. */
   async read(
     channel: string,
-    since: number,
+    since: number | '-',
     count: number,
   ): Promise<StoredHistory> {
     const [meta, stream] = this.keys(channel);

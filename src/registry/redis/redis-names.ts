@@ -1,10 +1,11 @@
 /**
  * Every Redis key and pub/sub channel of one app, all under `keyPrefix` (README "Registries and guarantees").
- * A view's two keys share the hash tag `{digest}`, so a Lua script can touch both on
- * Redis Cluster.
+ * A view's keys share the hash tag `{digest}`, and a channel's history keys and its
+ * pub/sub channel the tag `{h:<channel>}`, so a Lua script can touch them together on
+ * Redis Cluster (SPUBLISH from a script needs the shard channel in the keys' slot).
  */
 export class RedisNames {
-  /** Pub/sub prefix of channel pushes: `<prefix>c:<channel>`. */
+  /** Pub/sub prefix of channel pushes: `<prefix>c:{h:<channel>}`. */
   readonly channelPrefix: string;
   /** Pub/sub prefix of one view's control messages: `<prefix>v:<digest>`. */
   readonly viewPrefix: string;
@@ -12,7 +13,7 @@ export class RedisNames {
   readonly wildcard: string;
 
   constructor(readonly prefix: string) {
-    this.channelPrefix = `${prefix}c:`;
+    this.channelPrefix = `${prefix}c:{h:`;
     this.viewPrefix = `${prefix}v:`;
     this.wildcard = `${prefix}w`;
   }
@@ -22,13 +23,28 @@ export class RedisNames {
     return `${this.prefix}{${digest}}:ch`;
   }
 
+  /** HASH of where the view subscribed to each channel (`<epoch> <offset>`), and its resume marks. */
+  positionsKey(digest: string): string {
+    return `${this.prefix}{${digest}}:pos`;
+  }
+
+  /** ZSET of the channels with a history, scored by when their keys expire (read by pushMatching). */
+  get historyChannelsKey(): string {
+    return `${this.prefix}hc`;
+  }
+
   /** ZSET of instances holding live connections of a view, scored by lease expiry. */
   liveKey(digest: string): string {
     return `${this.prefix}{${digest}}:live`;
   }
 
   channel(channel: string): string {
-    return this.channelPrefix + channel;
+    return this.channelPrefix + channel + '}';
+  }
+
+  /** The app channel of a pub/sub channel named by `channel()`. */
+  channelOf(pubsubChannel: string): string {
+    return pubsubChannel.slice(this.channelPrefix.length, -1);
   }
 
   view(digest: string): string {

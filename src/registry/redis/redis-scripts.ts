@@ -1,7 +1,8 @@
 // Lua scripts: each view update is one atomic step, so concurrent subscribes from many
 // instances never race (no read-modify-write in the app). Times come from Redis TIME,
-// so instance clocks do not matter. KEYS[1] = channels SET, KEYS[2] = live ZSET (both
-// under the view's hash tag, so every script touches one Cluster slot).
+// so instance clocks do not matter. KEYS[1] = channels SET, KEYS[2] = live ZSET,
+// KEYS[3] = positions HASH (with history: where the view subscribed to each channel),
+// all under the view's hash tag, so every script touches one Cluster slot.
 //
 // Sizes never break a script (README "Scaling with Redis"): Lua's `unpack` fails past ~8,000 values, so
 // every variadic call goes out in chunks of CHUNK arguments, and a large SET is read
@@ -16,34 +17,48 @@ export const TOO_MANY_CHANNELS_REPLY = 'REALTIME_TOO_MANY_CHANNELS';
 /** Lua: `now` in ms from Redis TIME (instance clocks do not matter). */
 export const NOW = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
-/** `chunked(command, key, from)`: command key ARGV[from..#ARGV], CHUNK arguments a call. */
+/** `chunked(command, key, from[, to])`: command key ARGV[from..to (#ARGV)], CHUNK arguments a call. */
 const CHUNKED = `
-local function chunked(command, key, from)
-  for i = from, #ARGV, ${CHUNK} do
-    redis.call(command, key, unpack(ARGV, i, math.min(i + ${CHUNK - 1}, #ARGV)))
+local function chunked(command, key, from, to)
+  to = to or #ARGV
+  for i = from, to, ${CHUNK} do
+    redis.call(command, key, unpack(ARGV, i, math.min(i + ${CHUNK - 1}, to)))
   end
 end`;
+
+/** Field of the positions HASH set by the view's first subscribe (no channel name has a `*`). */
+export const KNOWN_FIELD = '*k';
+/** Field set by the view's first resume: later connections replay only what they present. */
+export const RESUMED_FIELD = '*r';
 
 /** The instances whose lease on the view is still running: they must confirm a change. */
 const LIVE_HOLDERS = `redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. now, '+inf')`;
 
 /**
- * ARGV: pendingTtl, maxChannelsPerView, channels... (distinct). Adds the channels unless
- * the view would then hold more than the maximum (then an error reply, nothing applied);
- * the view lives pendingTtl from now (or its holders renew it). Returns the live holders.
+ * ARGV: pendingTtl, maxChannelsPerView, n, channels... (n, distinct), positions... (n,
+ * with history; none without). Adds the channels unless the view would then hold more
+ * than the maximum (then an error reply, nothing applied), records the position of each
+ * channel it did not hold yet, and the view lives pendingTtl from now (or its holders
+ * renew it). Returns the live holders.
  */
 const SUBSCRIBE_SCRIPT = `
 ${NOW}
 ${CHUNKED}
+local n = tonumber(ARGV[3])
 local fresh = 0
-for i = 3, #ARGV do
+for i = 4, 3 + n do
   if redis.call('SISMEMBER', KEYS[1], ARGV[i]) == 0 then fresh = fresh + 1 end
 end
 if fresh > 0 and redis.call('SCARD', KEYS[1]) + fresh > tonumber(ARGV[2]) then
   return redis.error_reply('${TOO_MANY_CHANNELS_REPLY} the view would pass maxChannelsPerView')
 end
-if fresh > 0 then chunked('SADD', KEYS[1], 3) end
+if fresh > 0 then chunked('SADD', KEYS[1], 4, 3 + n) end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
+if #ARGV > 3 + n then
+  for i = 4, 3 + n do redis.call('HSETNX', KEYS[3], ARGV[i], ARGV[i + n]) end
+  redis.call('HSET', KEYS[3], '${KNOWN_FIELD}', 1)
+  redis.call('PEXPIRE', KEYS[3], ARGV[1])
+end
 return ${LIVE_HOLDERS}`;
 
 /** ARGV: channels... Removes them; returns the live holders. */
@@ -51,22 +66,29 @@ const UNSUBSCRIBE_SCRIPT = `
 ${NOW}
 ${CHUNKED}
 chunked('SREM', KEYS[1], 1)
+chunked('HDEL', KEYS[3], 1)
 return ${LIVE_HOLDERS}`;
 
 /**
  * ARGV: instanceId, pendingTtl, inlineMax, channels... Registers this instance as a
  * holder of the view (lease = pendingTtl) and renews both keys. The channels are this
  * instance's copy, given only when it recovers after a reconnect: they are written back
- * only when the live ZSET is gone, i.e. Redis lost the view (see RedisRegistry.recover).
+ * only when the live ZSET is gone, i.e. Redis lost the view (see RedisRegistry.recover),
+ * with the view marked known in its positions HASH (its old positions are gone).
  * Returns `{ size, members }`, members only when size <= inlineMax (else read with SSCAN).
  */
 const ATTACH_SCRIPT = `
 ${NOW}
 ${CHUNKED}
-if #ARGV > 3 and redis.call('EXISTS', KEYS[2]) == 0 then chunked('SADD', KEYS[1], 4) end
+if #ARGV > 3 and redis.call('EXISTS', KEYS[2]) == 0 then
+  chunked('SADD', KEYS[1], 4)
+  -- Its positions went with the data: the view is known (and resumed), its channels' epochs are new.
+  redis.call('HSET', KEYS[3], '${KNOWN_FIELD}', 1, '${RESUMED_FIELD}', 1)
+end
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[1])
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[3], ARGV[2])
 local size = redis.call('SCARD', KEYS[1])
 if size > tonumber(ARGV[3]) then return {size} end
 return {size, redis.call('SMEMBERS', KEYS[1])}`;
@@ -81,7 +103,12 @@ redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 if redis.call('ZCARD', KEYS[2]) == 0 then
   redis.call('DEL', KEYS[2])
-  if tonumber(ARGV[2]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) else redis.call('DEL', KEYS[1]) end
+  if tonumber(ARGV[2]) > 0 then
+    redis.call('PEXPIRE', KEYS[1], ARGV[2])
+    redis.call('PEXPIRE', KEYS[3], ARGV[2])
+  else
+    redis.call('DEL', KEYS[1], KEYS[3])
+  end
 end
 return 1`;
 
@@ -96,6 +123,7 @@ if not redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[1])
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[3], ARGV[2])
 return 1`;
 
 /** KEYS[1] = live ZSET; ARGV: instanceIds... Those of them whose lease is still running. */
@@ -108,12 +136,26 @@ for i = 1, #ARGV do
 end
 return live`;
 
+/**
+ * KEYS[1] = positions HASH; ARGV: added ('1' for channels just added to a live view, else
+ * '0'), channels... `{0}` for a view that never subscribed (or that Redis lost); else
+ * `{1, first, {position|false, ...}}`: first is 1 for the view's first resume (marked now).
+ */
+const RESUME_SCRIPT = `
+if redis.call('HEXISTS', KEYS[1], '${KNOWN_FIELD}') == 0 then return {0} end
+local first = 0
+if ARGV[1] == '0' then first = redis.call('HSETNX', KEYS[1], '${RESUMED_FIELD}', 1) end
+local positions = {}
+for i = 2, #ARGV do positions[i - 1] = redis.call('HGET', KEYS[1], ARGV[i]) end
+return {1, first, positions}`;
+
 /** Every script with its key count, as defined on the command connection (`rt<Name>` commands). */
 export const SCRIPTS = {
-  rtSubscribe: { numberOfKeys: 2, lua: SUBSCRIBE_SCRIPT },
-  rtUnsubscribe: { numberOfKeys: 2, lua: UNSUBSCRIBE_SCRIPT },
-  rtAttach: { numberOfKeys: 2, lua: ATTACH_SCRIPT },
-  rtDetach: { numberOfKeys: 2, lua: DETACH_SCRIPT },
-  rtRenew: { numberOfKeys: 2, lua: RENEW_SCRIPT },
+  rtSubscribe: { numberOfKeys: 3, lua: SUBSCRIBE_SCRIPT },
+  rtUnsubscribe: { numberOfKeys: 3, lua: UNSUBSCRIBE_SCRIPT },
+  rtAttach: { numberOfKeys: 3, lua: ATTACH_SCRIPT },
+  rtDetach: { numberOfKeys: 3, lua: DETACH_SCRIPT },
+  rtRenew: { numberOfKeys: 3, lua: RENEW_SCRIPT },
   rtLive: { numberOfKeys: 1, lua: LIVE_SCRIPT },
+  rtResume: { numberOfKeys: 1, lua: RESUME_SCRIPT },
 } as const;

@@ -8,31 +8,43 @@ interface ScriptCommands {
   rtSubscribe(
     channelsKey: string,
     liveKey: string,
+    positionsKey: string,
     ...args: Array<string | number>
   ): Promise<string[]>;
   rtUnsubscribe(
     channelsKey: string,
     liveKey: string,
+    positionsKey: string,
     ...channels: string[]
   ): Promise<string[]>;
   rtAttach(
     channelsKey: string,
     liveKey: string,
+    positionsKey: string,
     ...args: Array<string | number>
   ): Promise<[size: number, members?: string[] | null]>;
   rtDetach(
     channelsKey: string,
     liveKey: string,
+    positionsKey: string,
     instanceId: string,
     grace: number,
   ): Promise<unknown>;
   rtRenew(
     channelsKey: string,
     liveKey: string,
+    positionsKey: string,
     instanceId: string,
     ttl: number,
   ): Promise<number>;
   rtLive(liveKey: string, ...instanceIds: string[]): Promise<string[]>;
+  rtResume(
+    positionsKey: string,
+    added: '0' | '1',
+    ...channels: string[]
+  ): Promise<
+    [known: 0] | [known: 1, first: number, positions: Array<string | null>]
+  >;
 }
 
 export interface ViewStoreOptions {
@@ -41,9 +53,20 @@ export interface ViewStoreOptions {
   maxChannelsPerView: number;
 }
 
+/** What the store knows of a view when one of its connections resumes. */
+export type StoredResume =
+  | { readonly known: false }
+  | {
+      readonly known: true;
+      /** Its first resume (later connections replay only what they present). */
+      readonly first: boolean;
+      /** Per asked channel, where the view subscribed to it (`<epoch> <offset>`), if recorded. */
+      readonly positions: ReadonlyArray<string | null>;
+    };
+
 /**
- * The stored side of the client views (README "Registries and guarantees"): a SET of channels and a ZSET of live
- * leases per view, changed only through the atomic scripts. Every failure comes out as
+ * The stored side of the client views (README "Registries and guarantees"): a SET of channels, a ZSET of live
+ * leases and, with history, a HASH of subscribe-time positions per view, changed only through the atomic scripts. Every failure comes out as
  * the RealtimeError it means (redis-errors.ts).
  */
 export class RedisViewStore {
@@ -60,16 +83,25 @@ export class RedisViewStore {
       this.command.defineCommand(name, definition);
   }
 
-  /** Adds distinct `channels` (or rejects with `too_many_channels`, adding none); resolves with the live holders. */
-  subscribe(digest: string, channels: readonly string[]): Promise<string[]> {
+  /**
+   * Adds distinct `channels` (or rejects with `too_many_channels`, adding none), with
+   * history each one's `<epoch> <offset>` (kept for the channels the view did not hold
+   * yet); resolves with the live holders.
+   */
+  subscribe(
+    digest: string,
+    channels: readonly string[],
+    positions: readonly string[] = [],
+  ): Promise<string[]> {
     const max = this.options.maxChannelsPerView;
     return this.command
       .rtSubscribe(
-        this.names.channelsKey(digest),
-        this.names.liveKey(digest),
+        ...this.keys(digest),
         this.options.pendingTtl,
         max,
+        channels.length,
         ...channels,
+        ...positions,
       )
       .catch((error: unknown) => {
         throw registryError(error, max);
@@ -79,11 +111,7 @@ export class RedisViewStore {
   /** Removes `channels`; resolves with the live holders. */
   unsubscribe(digest: string, channels: readonly string[]): Promise<string[]> {
     return this.command
-      .rtUnsubscribe(
-        this.names.channelsKey(digest),
-        this.names.liveKey(digest),
-        ...channels,
-      )
+      .rtUnsubscribe(...this.keys(digest), ...channels)
       .catch(fail);
   }
 
@@ -97,8 +125,7 @@ export class RedisViewStore {
   ): Promise<Set<string>> {
     const [size, members] = await this.command
       .rtAttach(
-        this.names.channelsKey(digest),
-        this.names.liveKey(digest),
+        ...this.keys(digest),
         this.instanceId,
         this.options.pendingTtl,
         CHUNK,
@@ -112,8 +139,7 @@ export class RedisViewStore {
 
   detach(digest: string): Promise<unknown> {
     return this.command.rtDetach(
-      this.names.channelsKey(digest),
-      this.names.liveKey(digest),
+      ...this.keys(digest),
       this.instanceId,
       this.options.reconnectGrace,
     );
@@ -122,8 +148,7 @@ export class RedisViewStore {
   /** Renews this instance's lease; false when its lease entry was gone (nothing written). */
   async renew(digest: string): Promise<boolean> {
     const renewed = await this.command.rtRenew(
-      this.names.channelsKey(digest),
-      this.names.liveKey(digest),
+      ...this.keys(digest),
       this.instanceId,
       this.options.pendingTtl,
     );
@@ -135,6 +160,27 @@ export class RedisViewStore {
     return this.command
       .rtLive(this.names.liveKey(digest), ...instanceIds)
       .catch(fail);
+  }
+
+  /** A connection of the view resumes `channels`: whether the view is known, its first resume, and where it subscribed to them. */
+  async resume(
+    digest: string,
+    channels: readonly string[],
+    added: boolean,
+  ): Promise<StoredResume> {
+    const reply = await this.command
+      .rtResume(this.names.positionsKey(digest), added ? '1' : '0', ...channels)
+      .catch(fail);
+    if (reply[0] === 0) return { known: false };
+    return { known: true, first: reply[1] === 1, positions: reply[2] ?? [] };
+  }
+
+  private keys(digest: string): [string, string, string] {
+    return [
+      this.names.channelsKey(digest),
+      this.names.liveKey(digest),
+      this.names.positionsKey(digest),
+    ];
   }
 
   /** A large SET, read CHUNK members at a time (no single reply too large, README "Scaling with Redis"). */

@@ -1,14 +1,18 @@
 import type { Logger } from '@nestjs/common';
 import { Subject } from 'rxjs';
 import { RealtimeError } from '../../exceptions/realtime.error';
+import type { HistoryOptions } from '../../options';
 import { TOO_MANY_CHANNELS } from '../../realtime.messages';
 import type { RealtimeRegistry, RegistryEvent } from '../realtime-registry';
 import { HeldPushes } from './held-pushes';
 import { PendingAcks } from './pending-acks';
 import { PubSubSubscriptions } from './pubsub-subscriptions';
+import { PushSequence, type StampedPush } from './push-sequence';
 import { pack, unpack } from './redis-codec';
 import type { RedisClients } from './redis-clients';
 import { fail, registryError, unavailable, unconfirmed } from './redis-errors';
+import { RedisHistory } from './redis-history';
+import { parseStamped } from './redis-history-store';
 import { RedisLink } from './redis-link';
 import type { RedisNames } from './redis-names';
 import { RedisViewStore } from './redis-view-store';
@@ -18,7 +22,11 @@ interface RedisRegistryOptions {
   reconnectGrace: number;
   publishTimeout: number;
   maxChannelsPerView: number;
+  history?: HistoryOptions | false;
 }
+
+/** Wildcard messages with history start with this letter: `h<stamped channels><pattern><json>` (packed). */
+const STAMPED_WILDCARD = 'h';
 
 /** A view with live connections on this instance, mirrored from Redis. */
 interface HeldView {
@@ -69,6 +77,10 @@ export class RedisRegistry implements RealtimeRegistry {
   private readonly held = new HeldPushes(MAX_HELD_PUSHES);
   private readonly link: RedisLink;
   private readonly ackChannel: string;
+  /** The channels' histories (README "Delivery guarantees"); undefined with `history: false`. */
+  readonly history: RedisHistory | undefined;
+  /** With history: every stamped push handed on once, in offset order (gaps filled). */
+  private readonly sequence: PushSequence | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   /** close() started: no renewal or recovery may take a lease again. */
   private closing = false;
@@ -82,13 +94,53 @@ export class RedisRegistry implements RealtimeRegistry {
     private readonly logger: Logger,
   ) {
     this.ackChannel = names.instance(instanceId);
-    this.subscriptions = new PubSubSubscriptions(clients.pubsub, logger);
+    this.subscriptions = new PubSubSubscriptions(
+      clients.pubsub,
+      logger,
+      (name) => {
+        if (name.startsWith(names.channelPrefix))
+          this.sequence?.forget(names.channelOf(name));
+      },
+    );
     this.store = new RedisViewStore(
       clients.command,
       names,
       options,
       instanceId,
     );
+    if (options.history) {
+      const history = new RedisHistory(
+        clients.command,
+        names,
+        this.store,
+        options.history,
+        // A channel's history outlives its last subscriber's view (pending or in its grace).
+        Math.max(
+          options.pendingTtl,
+          options.reconnectGrace + this.renewInterval,
+        ) + 1000,
+        (channel, epoch) => this.sequence?.delivered(channel, epoch) ?? 0,
+      );
+      this.history = history;
+      this.sequence = new PushSequence({
+        deliver: (channel, push) =>
+          this.subject.next({
+            type: 'push',
+            channel,
+            json: push.json,
+            epoch: push.epoch,
+            offset: push.offset,
+          }),
+        fill: (channel, epoch, after, before) =>
+          history.fill(channel, epoch, after, before),
+        gap: (channel, epoch, reason) => {
+          this.logger.warn(
+            `Redis: pushes of a channel were missed and could not be read back (${reason}); its connections are told`,
+          );
+          this.subject.next({ type: 'gap', channel, epoch, reason });
+        },
+      });
+    }
     this.link = new RedisLink(clients, options.publishTimeout, logger, {
       recover: () => this.reconcileAll(),
       recovered: () => this.releaseHeld(),
@@ -113,9 +165,13 @@ export class RedisRegistry implements RealtimeRegistry {
     }
     void this.subscriptions.acquire(this.names.wildcard);
     void this.subscriptions.acquire(this.ackChannel);
-    const interval = Math.max(250, Math.floor(this.options.pendingTtl / 3));
-    this.heartbeat = setInterval(() => this.renew(), interval);
+    this.heartbeat = setInterval(() => this.renew(), this.renewInterval);
     this.heartbeat.unref();
+  }
+
+  /** How often holders renew their leases (and their channels' histories). */
+  private get renewInterval(): number {
+    return Math.max(250, Math.floor(this.options.pendingTtl / 3));
   }
 
   /** Both connections up, the subscriber in sync and, after a reconnect, every live view recovered. */
@@ -130,7 +186,10 @@ export class RedisRegistry implements RealtimeRegistry {
     if (distinct.length > max)
       throw new RealtimeError('too_many_channels', TOO_MANY_CHANNELS(max));
     await this.link.whenReady();
-    const holders = await this.store.subscribe(digest, distinct);
+    const positions = this.history
+      ? await this.history.positions(distinct)
+      : undefined;
+    const holders = await this.store.subscribe(digest, distinct, positions);
     await this.confirm(digest, 's', distinct, holders);
   }
 
@@ -149,7 +208,7 @@ export class RedisRegistry implements RealtimeRegistry {
       return this.link.whenReady().then(() => this.publish(channels, json));
     if (channels.length === 1)
       return this.publishOne(channels[0], json).then(toVoid, fail);
-    const sent: Array<Promise<number>> = [];
+    const sent: Array<Promise<unknown>> = [];
     for (let i = 0; i < channels.length; i++)
       sent.push(this.publishOne(channels[i], json));
     return Promise.all(sent).then(toVoid, fail);
@@ -160,6 +219,10 @@ export class RedisRegistry implements RealtimeRegistry {
       return this.link
         .whenReady()
         .then(() => this.publishMatching(patterns, json));
+    if (this.history)
+      return Promise.all(
+        patterns.map((pattern) => this.stampMatching(pattern, json)),
+      ).then(toVoid, fail);
     const sent: Array<Promise<number>> = [];
     for (let i = 0; i < patterns.length; i++)
       sent.push(
@@ -252,8 +315,49 @@ export class RedisRegistry implements RealtimeRegistry {
     }
   }
 
-  private publishOne(channel: string, json: string): Promise<number> {
+  private publishOne(channel: string, json: string): Promise<unknown> {
+    if (this.history) return this.stampOne(channel, json);
     return this.clients.pubsub.publish(this.names.channel(channel), json);
+  }
+
+  /**
+   * One script stamps, keeps and publishes the push (README "Delivery guarantees"); when
+   * this instance listens to the channel it hands the push on as soon as the offset is
+   * known, without waiting for its own pub/sub copy (the sequence drops that one).
+   */
+  private async stampOne(
+    channel: string,
+    json: string,
+  ): Promise<StampedPush | undefined> {
+    const name = this.names.channel(channel);
+    const at = await (this.history as RedisHistory).store.stamp(
+      channel,
+      json,
+      name,
+      this.clients.pubsub.sharded,
+    );
+    if (!at) return undefined;
+    const push = { epoch: at.epoch, offset: at.offset, json };
+    if (this.subscriptions.has(name) && !this.link.isStale)
+      this.sequence?.offer(channel, push);
+    return push;
+  }
+
+  /** With history: each channel with a history the pattern matches is stamped on its own; the wildcard message then names them for server-side listeners. */
+  private async stampMatching(pattern: string, json: string): Promise<void> {
+    const history = this.history as RedisHistory;
+    const channels = await history.matching(pattern);
+    const stamped: string[] = [];
+    await Promise.all(
+      channels.map(async (channel) => {
+        if (await this.stampOne(channel, json)) stamped.push(channel);
+        else history.unlist(channel);
+      }),
+    );
+    await this.clients.pubsub.publish(
+      this.names.wildcard,
+      STAMPED_WILDCARD + pack(JSON.stringify(stamped), pack(pattern, json)),
+    );
   }
 
   /**
@@ -320,12 +424,27 @@ export class RedisRegistry implements RealtimeRegistry {
   private dispatch(channel: string, message: string): void {
     const names = this.names;
     if (channel.startsWith(names.channelPrefix)) {
-      this.subject.next({
-        type: 'push',
-        channel: channel.slice(names.channelPrefix.length),
-        json: message,
-      });
+      const name = names.channelOf(channel);
+      if (!this.sequence) {
+        this.subject.next({ type: 'push', channel: name, json: message });
+        return;
+      }
+      const { epoch, offset, json } = parseStamped(message);
+      if (epoch === undefined || offset === undefined)
+        this.subject.next({ type: 'push', channel: name, json });
+      else this.sequence.offer(name, { epoch, offset, json });
     } else if (channel === names.wildcard) {
+      if (message[0] === STAMPED_WILDCARD) {
+        const [stamped, rest] = unpack(message, 1);
+        const [pattern, json] = unpack(rest, 0);
+        this.subject.next({
+          type: 'pushMatching',
+          pattern,
+          json,
+          stamped: JSON.parse(stamped) as string[],
+        });
+        return;
+      }
       const [pattern, json] = unpack(message, 0);
       this.subject.next({ type: 'pushMatching', pattern, json });
     } else if (channel.startsWith(names.viewPrefix)) {
@@ -404,6 +523,7 @@ export class RedisRegistry implements RealtimeRegistry {
   /** Holders renew their lease and the lifetime of their views (README "Registries and guarantees" 3). */
   private renew(): void {
     if (this.link.isStale || !this.link.commandUp()) return;
+    this.keepHistories().catch(toVoid);
     for (const [digest, view] of this.views) {
       if (view.loading) continue;
       const sentAt = Date.now();
@@ -423,6 +543,18 @@ export class RedisRegistry implements RealtimeRegistry {
   }
 
   /**
+   * With history: the histories of every channel a held view holds live on (a lost one
+   * gets a new epoch, which the connections are told of with the next push).
+   */
+  private async keepHistories(): Promise<void> {
+    if (!this.history) return;
+    const channels = new Set<string>();
+    for (const view of this.views.values())
+      for (const channel of view.channels) channels.add(channel);
+    await this.history.positions([...channels]);
+  }
+
+  /**
    * README "Registries and guarantees" 1 after a reconnect: reconciles every held view that is not loading (a
    * loading view reads a fresh copy by itself). Held pushes wait for `releaseHeld`.
    */
@@ -433,6 +565,7 @@ export class RedisRegistry implements RealtimeRegistry {
     );
     for (const result of results)
       if (result.status === 'rejected') throw result.reason;
+    await this.keepHistories();
     this.logger.log(
       `Redis: reconnected; ${views.length} live views registered again`,
     );
