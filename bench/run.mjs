@@ -17,6 +17,11 @@ import { parseArgs, USAGE } from './lib/config.mjs';
 import { killAllChildren } from './lib/ipc.mjs';
 import { machineInfo } from './lib/machine.mjs';
 import { Group } from './lib/group.mjs';
+import {
+  churnLine,
+  churnOneInstance,
+  churnTwoInstances,
+} from './lib/churn.mjs';
 import { redisServerVersion, startRedis } from './lib/redis.mjs';
 import { renderMarkdown } from './lib/report.mjs';
 import * as scenarios from './lib/scenarios.mjs';
@@ -153,6 +158,53 @@ async function main() {
   };
   const log = (label) => (target, r) => phaseLogger(`${target}${label}`)(r);
 
+  /** The churn scenario: one instance per target, then nestjs-realtime on two on Redis. */
+  const runChurn = async (targets) => {
+    const churnLog = (target, entry) => console.log(churnLine(target, entry));
+    const churn = (results.scenarios.churn ??= []);
+    if (targets.includes('ws'))
+      churn.push({ target: 'ws', na: 'plain ws has no recovery' });
+    const one = targets.filter((t) => t !== 'ws');
+    if (one.length)
+      await measure(
+        'churn',
+        '1 instance',
+        one,
+        (target) => ({
+          worker: 'churn-client.mjs',
+          recovery: target === 'socket.io',
+        }),
+        (group) => churnOneInstance(group, options.params, { log: churnLog }),
+        { instances: 1 },
+      );
+    if (!targets.includes('nestjs-realtime')) return;
+    if (!redisServerVersion()) {
+      const why =
+        'redis-server is not installed (apt-get install redis-server): the churn scenario on 2 instances was SKIPPED';
+      console.error(`\n${'!'.repeat(78)}\n!!! ${why}\n${'!'.repeat(78)}\n`);
+      results.skipped.push(why);
+      return;
+    }
+    redisServer ??= await startRedis();
+    await redisServer.flush();
+    await measure(
+      'churn',
+      '2 instances on Redis, one SIGKILLed',
+      ['nestjs-realtime'],
+      () => ({
+        instances: 2,
+        redis: redisServer.url,
+        worker: 'churn-client.mjs',
+      }),
+      (group) =>
+        churnTwoInstances(group, options.params, {
+          redis: redisServer,
+          log: churnLog,
+        }),
+      { instances: 2 },
+    );
+  };
+
   for (const scenario of options.scenarios) {
     const targets = options.targets;
     if (scenario === 'burst') {
@@ -217,6 +269,8 @@ async function main() {
           target: 'ws',
           na: 'plain ws has no cross-instance mode',
         });
+    } else if (scenario === 'churn') {
+      await runChurn(targets);
     } else {
       await measure(
         scenario,

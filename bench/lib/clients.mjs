@@ -69,7 +69,8 @@ export function decodeFrame(target, text) {
   return JSON.parse(text).payload;
 }
 
-function pageRender(url) {
+/** `GET /sub/<channel>` as a browser renders the page: the view's id and its key cookie. */
+export function pageRender(url) {
   return new Promise((resolve, reject) => {
     get(url, { agent }, (res) => {
       let body = '';

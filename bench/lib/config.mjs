@@ -1,7 +1,14 @@
 // Parameters of the quick and full runs (documented in bench/README.md).
 
 export const TARGETS = ['ws', 'socket.io', 'nestjs-realtime'];
-export const SCENARIOS = ['burst', 'steady', 'memory', 'connect', 'redis'];
+export const SCENARIOS = [
+  'burst',
+  'steady',
+  'memory',
+  'connect',
+  'redis',
+  'churn',
+];
 
 const QUICK = {
   workers: 2,
@@ -25,6 +32,17 @@ const QUICK = {
     batch: 1,
     rate: 50,
     rateMs: 1500,
+  },
+  // Each connection dropped uniformly 2–6 s after it opened; drain: the wait after the
+  // last push, ended early once nothing arrived for idleMs with every client open.
+  churn: {
+    clients: 200,
+    rate: 20,
+    seconds: 15,
+    dropMinMs: 2000,
+    dropMaxMs: 6000,
+    drainMs: 20_000,
+    idleMs: 3000,
   },
 };
 
@@ -50,6 +68,15 @@ const FULL = {
     batch: 1,
     rate: 50,
     rateMs: 3000,
+  },
+  churn: {
+    clients: 1000,
+    rate: 20,
+    seconds: 30,
+    dropMinMs: 2000,
+    dropMaxMs: 6000,
+    drainMs: 30_000,
+    idleMs: 3000,
   },
 };
 

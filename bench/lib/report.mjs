@@ -1,25 +1,11 @@
 // The markdown report of a results JSON: one table per scenario, each figure with its
 // ratio to the baseline of the same run, then the SPEC §8 bars for nestjs-realtime.
 
+import { churnBars, churnTable } from './churn-report.mjs';
+import { int, num, ratio, table } from './markdown.mjs';
+
 const NR = 'nestjs-realtime';
 const SIO = 'socket.io';
-
-const int = (n) =>
-  Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–';
-const num = (n, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
-const ratio = (value, base) =>
-  Number.isFinite(value) && Number.isFinite(base) && base !== 0
-    ? `${(value / base).toFixed(2)}×`
-    : '–';
-
-function table(header, rows) {
-  const lines = [
-    `| ${header.join(' | ')} |`,
-    `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
-  ];
-  for (const row of rows) lines.push(`| ${row.join(' | ')} |`);
-  return lines.join('\n');
-}
 
 /** Rows of a scenario; failed or skipped targets get a row saying so. */
 function rowsOf(entries, width, render) {
@@ -255,6 +241,8 @@ function otherLoad(results) {
       (e.common?.rounds ?? []).forEach(visit);
       visit(e.steady);
     }
+  // A churn entry is one measured stretch itself.
+  (results.scenarios.churn ?? []).forEach(visit);
   return { max, drops, retrans };
 }
 
@@ -319,6 +307,7 @@ export function bars(results) {
       mark(m <= 1.5),
     ]);
   }
+  out.push(...churnBars(s.churn));
   out.push([
     'no message lost or duplicated in this run',
     `${results.failures.length} failure(s)`,
@@ -344,6 +333,7 @@ export function renderMarkdown(results) {
     s.memory && memoryTable(s.memory),
     s.connect && connectTable(s.connect),
     s.redis && redisTable(s.redis),
+    s.churn?.length && churnTable(s.churn),
   ].filter(Boolean);
   for (const { title, text } of sections) parts.push(`### ${title}\n\n${text}`);
   if (results.skipped.length)

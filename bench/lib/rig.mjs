@@ -25,9 +25,18 @@ export class Rig {
 
   /**
    * `instances` servers (with `redis` URL for the cross-instance scenario) and
-   * `workers` load generators. `profile` names a .cpuprofile for the first server.
+   * `workers` load generators (`worker`: their script, default loadgen.mjs).
+   * `profile` names a .cpuprofile for the first server; `recovery` turns on
+   * Socket.IO's connection state recovery (churn scenario).
    */
-  async start({ instances = 1, redis, workers, profile }) {
+  async start({
+    instances = 1,
+    redis,
+    workers,
+    profile,
+    recovery,
+    worker = 'loadgen.mjs',
+  }) {
     for (let i = 0; i < instances; i++) {
       const execArgv = ['--expose-gc'];
       if (profile && i === 0) {
@@ -45,6 +54,7 @@ export class Rig {
           env: {
             BENCH_SERVER: JSON.stringify({
               redis,
+              recovery,
               history: this.options.history,
             }),
           },
@@ -53,7 +63,7 @@ export class Rig {
     }
     for (let i = 0; i < workers; i++)
       this.workers.push(
-        new Child(join(BENCH, 'loadgen.mjs'), { name: `loadgen#${i}` }),
+        new Child(join(BENCH, worker), { name: `loadgen#${i}` }),
       );
     const ready = await Promise.all(
       this.servers.map((s) => s.waitFor('ready', START_TIMEOUT)),

@@ -1,5 +1,7 @@
 // Socket.IO rooms, websocket transport only; with `redis` in its config, the
-// @socket.io/redis-adapter over two ioredis connections (several processes share a room).
+// @socket.io/redis-adapter over two ioredis connections (several processes share a room);
+// with `recovery`, connection state recovery with its default options (churn scenario;
+// the in-memory adapter: the Redis adapter does not support it).
 import { createServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
@@ -11,6 +13,7 @@ runServer(async (config) => {
   const io = new Server(httpServer, {
     transports: ['websocket'],
     serveClient: false,
+    ...(config.recovery ? { connectionStateRecovery: {} } : {}),
   });
   if (config.redis) {
     const pub = new Redis(config.redis);
