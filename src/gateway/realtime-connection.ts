@@ -4,7 +4,7 @@ import type {
   RealtimeContext,
   RealtimeUpgradeRequest,
 } from '../interfaces/realtime-message';
-import { OPEN } from '../protocol';
+import { CloseCode, OPEN } from '../protocol';
 import type { RealtimeSocket } from '../realtime-socket';
 
 /** WebSocket property pointing at its RealtimeConnection (marks our sockets). */
@@ -40,6 +40,9 @@ export interface Outlet {
 }
 
 /** A live push kept back while its channel resumes (README "Delivery guarantees"). */
+/** Live pushes one channel of a resuming connection may hold (README "Delivery guarantees"). */
+export const MAX_HELD_WHILE_RESUMING = 1000;
+
 export interface HeldPush {
   readonly frame: Buffer;
   readonly epoch: string | undefined;
@@ -131,6 +134,11 @@ export class RealtimeConnection {
     }
     const held = this.resuming?.get(channel);
     if (held === undefined) return this.send(frame);
+    if (held.length >= MAX_HELD_WHILE_RESUMING) {
+      // The registry is too slow to say what it missed: it reconnects and resumes from what it has.
+      this.closeWith(CloseCode.ServerError, 'resume_failed', 'resume too slow');
+      return false;
+    }
     held.push({ frame, epoch, offset });
     return true;
   }

@@ -1,6 +1,7 @@
 import type { WebSocket } from 'ws';
 import { describe, expect, it } from 'vitest';
 import {
+  MAX_HELD_WHILE_RESUMING,
   type Outlet,
   RealtimeConnection,
 } from '../../src/gateway/realtime-connection';
@@ -163,5 +164,49 @@ describe('resumes', () => {
       frame('a', 2),
     ]);
     expect(c.resuming).toBeUndefined();
+  });
+
+  it('lagging: a replayed push whose live copy comes after the resume is dropped; the next one goes through and ends the floor', () => {
+    const { c, sent } = connection();
+    holdForResume(c, ['a', 'b'], true);
+    finishResume(
+      c,
+      {
+        epochs: { a: 'E', b: 'E' },
+        failed: {},
+        replay: [{ channel: 'a', offset: 2, json: '2' }],
+        heads: { a: 2, b: 0 },
+        lagging: { a: 2 },
+      },
+      ['a', 'b'],
+      true,
+    );
+    const resumed = sent.length;
+    live(c, 'a', 2); // its live copy, late
+    live(c, 'a', 3);
+    live(c, 'a', 2); // the floor ended with 3: nothing is dropped by it any more
+    expect(sent.slice(resumed)).toEqual([frame('a', 3), frame('a', 2)]);
+    expect(c.floors).toBeUndefined();
+  });
+
+  it('a resume that holds more than MAX_HELD_WHILE_RESUMING pushes of a channel closes the socket with 1011 (it reconnects and resumes)', () => {
+    const socket = new RecordingSocket();
+    const c = new RealtimeConnection(
+      socket as unknown as WebSocket,
+      {} as RealtimeUpgradeRequest,
+      'id',
+      null,
+      null,
+      { address: '127.0.0.1', key: undefined },
+      10,
+      outlet,
+    );
+    holdForResume(c, ['a'], true);
+    for (let n = 1; n <= MAX_HELD_WHILE_RESUMING; n++)
+      expect(live(c, 'a', n)).toBe(true);
+    expect(socket.closedWith).toBeUndefined();
+    expect(live(c, 'a', MAX_HELD_WHILE_RESUMING + 1)).toBe(false);
+    expect(socket.closedWith).toBe(1011);
+    expect(c.closeReason).toBe('resume_failed');
   });
 });
