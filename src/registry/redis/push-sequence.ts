@@ -69,6 +69,15 @@ export class PushSequence {
     this.next(channel, state, push);
   }
 
+  /**
+   * The publisher's own script reply. Only once the channel has a baseline (a push
+   * came through pub/sub since this instance listens): before that, an earlier push
+   * may still be on its way there, and this one must not be taken as the first.
+   */
+  offerOwn(channel: string, push: StampedPush): void {
+    if (this.channels.has(channel)) this.offer(channel, push);
+  }
+
   /** This instance stopped listening to `channel`: what it knew of it is stale from now on. */
   forget(channel: string): void {
     this.channels.delete(channel);
@@ -113,15 +122,23 @@ export class PushSequence {
     const waiting = state.waiting ?? [];
     state.waiting = undefined;
     if (state.offset === after) {
+      // What is missing is told once, before anything after it goes out.
+      let told = false;
+      const tell = (reason: GapReason) => {
+        if (told) return;
+        told = true;
+        this.sinks.gap(channel, state.epoch, reason);
+      };
       if (fill.ok) {
-        for (const push of fill.pushes)
-          if (push.offset > state.offset && push.offset < before) {
-            state.offset = push.offset;
-            this.sinks.deliver(channel, push);
-          }
+        for (const push of fill.pushes) {
+          if (push.offset <= state.offset || push.offset >= before) continue;
+          if (push.offset > state.offset + 1) tell('limit');
+          state.offset = push.offset;
+          this.sinks.deliver(channel, push);
+        }
       }
       if (state.offset < before - 1) {
-        this.sinks.gap(channel, state.epoch, fill.ok ? 'limit' : fill.reason);
+        tell(fill.ok ? 'limit' : fill.reason);
         state.offset = before - 1;
       }
     }

@@ -339,7 +339,7 @@ export class RedisRegistry implements RealtimeRegistry {
     if (!at) return undefined;
     const push = { epoch: at.epoch, offset: at.offset, json };
     if (this.subscriptions.has(name) && !this.link.isStale)
-      this.sequence?.offer(channel, push);
+      this.sequence?.offerOwn(channel, push);
     return push;
   }
 
