@@ -16,6 +16,7 @@ export default {
     'src/protocol/resume.ts',
     'src/history/**/*.ts',
     'src/registry/memory.registry.ts',
+    'src/registry/redis/push-sequence.ts',
     '!src/**/*.spec.ts',
   ],
   // Tests per mutant chosen from per-test coverage: the run stays in minutes.

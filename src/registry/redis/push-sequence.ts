@@ -35,7 +35,7 @@ interface ChannelState {
 }
 
 /** Pushes of one channel kept while its gap is filled; past it the gap is reported (nothing grows without bound). */
-const MAX_WAITING = 10_000;
+export const MAX_WAITING = 10_000;
 
 /**
  * README "Delivery guarantees" on Redis: each instance hands on every stamped push of a
@@ -103,54 +103,55 @@ export class PushSequence {
       this.sinks.deliver(channel, push);
       return;
     }
-    state.waiting = [push];
+    const line = [push];
+    state.waiting = line;
     const after = state.offset;
     this.sinks
       .fill(channel, state.epoch, after, push.offset)
       .catch((): GapFill => ({ ok: false, reason: 'limit' }))
-      .then((fill) => this.filled(channel, state, after, push.offset, fill));
+      .then((fill) =>
+        this.filled(channel, state, line, after, push.offset, fill),
+      );
   }
 
+  /** The fill of the gap between `after` and `before` came back; `line` is what waited behind it. */
   private filled(
     channel: string,
     state: ChannelState,
+    line: StampedPush[],
     after: number,
     before: number,
     fill: GapFill,
   ): void {
-    if (this.channels.get(channel) !== state) return;
-    const waiting = state.waiting ?? [];
+    // Forgotten, or given up (overflow) meanwhile: the answer is stale.
+    if (this.channels.get(channel) !== state || state.waiting !== line) return;
     state.waiting = undefined;
-    if (state.offset === after) {
-      // What is missing is told once, before anything after it goes out.
-      let told = false;
-      const tell = (reason: GapReason) => {
-        if (told) return;
-        told = true;
-        this.sinks.gap(channel, state.epoch, reason);
-      };
-      if (fill.ok) {
-        for (const push of fill.pushes) {
-          if (push.offset <= state.offset || push.offset >= before) continue;
-          if (push.offset > state.offset + 1) tell('limit');
-          state.offset = push.offset;
-          this.sinks.deliver(channel, push);
-        }
+    // What is missing is told once, before anything after it goes out.
+    let told = false;
+    const tell = (reason: GapReason) => {
+      if (told) return;
+      told = true;
+      this.sinks.gap(channel, state.epoch, reason);
+    };
+    if (fill.ok)
+      for (const push of fill.pushes) {
+        if (push.offset <= state.offset) continue;
+        if (push.offset > state.offset + 1) tell('limit');
+        state.offset = push.offset;
+        this.sinks.deliver(channel, push);
       }
-      if (state.offset < before - 1) {
-        tell(fill.ok ? 'limit' : fill.reason);
-        state.offset = before - 1;
-      }
+    if (state.offset < before - 1) {
+      tell(fill.ok ? 'limit' : fill.reason);
+      state.offset = before - 1;
     }
-    waiting.sort((a, b) => (a.epoch === b.epoch ? a.offset - b.offset : 0));
-    for (let i = 0; i < waiting.length; i++) {
+    for (let i = 0; i < line.length; i++) {
       // A push in the line may start another fill: the rest waits behind it.
       const again = state.waiting as StampedPush[] | undefined;
       if (again) {
-        again.push(...waiting.slice(i));
+        again.push(...line.slice(i));
         return;
       }
-      this.next(channel, state, waiting[i]);
+      this.next(channel, state, line[i]);
     }
   }
 
@@ -159,11 +160,13 @@ export class PushSequence {
     state: ChannelState,
     push: StampedPush,
   ): void {
-    // Too much behind a fill that does not come back: give the fill up.
-    const waiting = state.waiting ?? [];
+    // Too much behind a fill that does not come back: give the fill up, go on from the newest.
     state.waiting = undefined;
-    const last = waiting[waiting.length - 1] ?? push;
-    this.sinks.gap(channel, last.epoch, 'limit');
+    this.sinks.gap(
+      channel,
+      push.epoch,
+      push.epoch === state.epoch ? 'limit' : 'epoch',
+    );
     state.epoch = push.epoch;
     state.offset = push.offset;
     this.sinks.deliver(channel, push);
