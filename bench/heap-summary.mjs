@@ -105,7 +105,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     print(diffHeaps(files[0], files[1], { per, top }), per);
   } else {
     console.error(
-      'usage: node bench/heap-summary.mjs --target=<ws|socket.io|nestjs-realtime> [--clients=2000] [--top=25]\n       node bench/heap-summary.mjs <before.heapsnapshot> <after.heapsnapshot> [--per=N] [--top=25]',
+      'usage: node bench/heap-summary.mjs --target=<ws|socket.io|nestjs-realtime|nestjs-realtime-nohistory> [--clients=2000] [--top=25]\n       node bench/heap-summary.mjs <before.heapsnapshot> <after.heapsnapshot> [--per=N] [--top=25]',
     );
     process.exit(1);
   }

@@ -13,7 +13,12 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeChart } from './chart.mjs';
 import { summarizeProfile } from './cpuprofile-summary.mjs';
-import { parseArgs, USAGE } from './lib/config.mjs';
+import {
+  NOHISTORY,
+  NOHISTORY_SCENARIOS,
+  parseArgs,
+  USAGE,
+} from './lib/config.mjs';
 import { killAllChildren } from './lib/ipc.mjs';
 import { machineInfo } from './lib/machine.mjs';
 import { Group } from './lib/group.mjs';
@@ -112,6 +117,7 @@ async function main() {
       client: options.client,
       workers: options.params.workers,
       profile: options.profile,
+      history: options.history !== false,
     },
     scenarios: {},
     skipped: [],
@@ -206,7 +212,10 @@ async function main() {
   };
 
   for (const scenario of options.scenarios) {
-    const targets = options.targets;
+    const targets = NOHISTORY_SCENARIOS.includes(scenario)
+      ? options.targets
+      : options.targets.filter((t) => t !== NOHISTORY);
+    if (targets.length === 0) continue;
     if (scenario === 'burst') {
       for (const clients of options.params.burst.sizes) {
         // --profile: the profiled targets' servers run under node --cpu-prof (whole

@@ -1,6 +1,10 @@
 // Parameters of the quick and full runs (documented in bench/README.md).
 
-export const TARGETS = ['ws', 'socket.io', 'nestjs-realtime'];
+/** nestjs-realtime with `history: false`, next to the default one (burst and memory only). */
+export const NOHISTORY = 'nestjs-realtime-nohistory';
+export const TARGETS = ['ws', 'socket.io', 'nestjs-realtime', NOHISTORY];
+/** The scenarios that measure NOHISTORY too (SPEC §8 "history on ≥ 0.9× history off"). */
+export const NOHISTORY_SCENARIOS = ['burst', 'memory'];
 export const SCENARIOS = [
   'burst',
   'steady',
@@ -126,6 +130,13 @@ export function parseArgs(argv) {
     else if (name === '--help' || name === '-h') options.help = true;
     else throw new Error(`unknown option ${arg} (try --help)`);
   }
+  // With --history=off the nestjs-realtime target itself runs without history.
+  if (options.history === false)
+    options.targets = options.targets.filter((t) => t !== NOHISTORY);
+  if (options.targets.length === 0)
+    throw new Error(
+      `no target left (with --history=off, ${NOHISTORY} is nestjs-realtime)`,
+    );
   options.params = structuredClone(options.quick ? QUICK : FULL);
   if (options.workers !== undefined) {
     if (!Number.isInteger(options.workers) || options.workers < 1)
@@ -140,8 +151,11 @@ export const USAGE = `npm run bench [-- options]
   --quick               small N and short steps (under 2 minutes on 2 cores)
   --only=a,b            scenarios: ${SCENARIOS.join(', ')}
   --history=on|off      nestjs-realtime with its channel history (default on) or
-                        with history: false (the first wave's frames)
+                        with history: false (the first wave's frames); off leaves
+                        out ${NOHISTORY}
   --targets=a,b         targets: ${TARGETS.join(', ')}
+                        (the last: nestjs-realtime with history: false, next to the
+                        default; burst and memory scenarios only)
   --profile[=a,b]       burst scenario: run the nestjs-realtime server (or the listed
                         targets' servers) under node --cpu-prof, also profile the
                         measured bursts alone, and print the top self-time functions

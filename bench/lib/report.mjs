@@ -2,27 +2,37 @@
 // ratio to the baseline of the same run, then the SPEC §8 bars for nestjs-realtime.
 
 import { churnBars, churnTable } from './churn-report.mjs';
+import { NOHISTORY } from './config.mjs';
 import { int, num, ratio, table } from './markdown.mjs';
 
 const NR = 'nestjs-realtime';
 const SIO = 'socket.io';
+const LABELS = { [NOHISTORY]: 'nestjs-realtime (history off)' };
 
-/** Rows of a scenario; failed or skipped targets get a row saying so. */
+/** Rows of a scenario (`render(e)`: the cells after the target's); failed or skipped targets get a row saying so. */
 function rowsOf(entries, width, render) {
   return entries.map((e) => {
+    const name = LABELS[e.target] ?? e.target;
     if (e.failed)
       return [
-        e.target,
+        name,
         `FAILED: ${e.failed.split('\n')[0].slice(0, 160)}`,
         ...Array(width - 2).fill(''),
       ];
-    if (e.na) return [e.target, `n/a (${e.na})`, ...Array(width - 2).fill('')];
-    return render(e);
+    if (e.na) return [name, `n/a (${e.na})`, ...Array(width - 2).fill('')];
+    return [name, ...render(e)];
   });
 }
 
 const find = (entries, target, extra = () => true) =>
   entries?.find((e) => e.target === target && !e.failed && !e.na && extra(e));
+
+/** The default nestjs-realtime (history on) and the history-off one of the same run. */
+function historyPair(entries, extra) {
+  const on = find(entries, NR, extra);
+  const off = find(entries, NOHISTORY, extra);
+  return on && off ? { on, off } : null;
+}
 
 function burstTable(entries) {
   const sizes = [
@@ -44,7 +54,6 @@ function burstTable(entries) {
       find(entries, 'ws', (b) => b.clients === e.clients)?.summary ?? {};
     const s = e.summary;
     return [
-      e.target,
       int(e.clients),
       int(s.deliveriesPerSec),
       ratio(s.deliveriesPerSec, ws.deliveriesPerSec),
@@ -55,9 +64,19 @@ function burstTable(entries) {
       ratio(s.cpuUsPerDelivery, ws.cpuUsPerDelivery),
     ];
   });
+  const history = sizes
+    .map((size) => [size, historyPair(entries, (e) => e.clients === size)])
+    .filter(([, pair]) => pair)
+    .map(
+      ([size, { on, off }]) =>
+        `${int(size)} clients: deliveries/s ${ratio(on.summary.deliveriesPerSec, off.summary.deliveriesPerSec)}, CPU/delivery ${ratio(on.summary.cpuUsPerDelivery, off.summary.cpuUsPerDelivery)}`,
+    );
+  let text = table(header, rows);
+  if (history.length)
+    text += `\n\n**History on vs off** (nestjs-realtime ÷ nestjs-realtime (history off), same rounds; SPEC §8: deliveries/s ≥ 0.9×): ${history.join('; ')}.`;
   return {
     title: `(a) Burst fan-out: ${sizes.map(int).join(' and ')} clients on one channel`,
-    text: table(header, rows),
+    text,
   };
 }
 
@@ -84,7 +103,6 @@ function steadyTable(entries) {
   const rows = rowsOf(entries, header.length, (e) => {
     const best = e.steps.find((s) => s.rate === e.bestRate);
     return [
-      e.target,
       int(e.bestRate),
       ratio(e.bestRate, wsBest),
       int(best?.deliveriesPerSec),
@@ -140,7 +158,6 @@ function memoryTable(entries) {
   ];
   const ws = find(entries, 'ws');
   const rows = rowsOf(entries, header.length, (e) => [
-    e.target,
     int(e.clients),
     num(e.rssPerConnection / 1024, 1),
     ratio(e.rssPerConnection, ws?.rssPerConnection),
@@ -148,10 +165,14 @@ function memoryTable(entries) {
     ratio(e.rssMarginalPerConnection, ws?.rssMarginalPerConnection),
     num(e.heapPerConnection / 1024, 1),
   ]);
+  let text = table(header, rows);
+  const pair = historyPair(entries);
+  if (pair)
+    text += `\n\n**History on vs off** (nestjs-realtime ÷ nestjs-realtime (history off)): RSS KB/connection ${ratio(pair.on.rssPerConnection, pair.off.rssPerConnection)}, 2nd half ${ratio(pair.on.rssMarginalPerConnection, pair.off.rssMarginalPerConnection)}, heap+external ${ratio(pair.on.heapPerConnection, pair.off.heapPerConnection)}.`;
   return {
     title:
       '(c) Memory per idle connection (server RSS delta / N, after forced GC)',
-    text: table(header, rows),
+    text,
   };
 }
 
@@ -168,7 +189,6 @@ function connectTable(entries) {
   ];
   const ws = find(entries, 'ws');
   const rows = rowsOf(entries, header.length, (e) => [
-    e.target,
     int(e.clients),
     int(e.perSec),
     ratio(e.perSec, ws?.perSec),
@@ -203,7 +223,6 @@ function redisTable(entries) {
   const rows = rowsOf(entries, header.length, (e) => {
     const s = e.summary;
     return [
-      e.target,
       int(e.clients),
       int(s.deliveriesPerSec),
       ratio(s.deliveriesPerSec, sio.deliveriesPerSec),
@@ -269,6 +288,15 @@ export function bars(results) {
       `${c.toFixed(3)}×`,
       mark(c <= 1.25),
     ]);
+    const off = at(NOHISTORY);
+    if (off) {
+      const h = nr.deliveriesPerSec / off.deliveriesPerSec;
+      out.push([
+        `fan-out ${int(size)}: history on ≥ 0.9× history off (deliveries/s)`,
+        `${h.toFixed(3)}× (CPU/delivery ${(nr.cpuUsPerDelivery / off.cpuUsPerDelivery).toFixed(2)}×)`,
+        mark(h >= 0.9),
+      ]);
+    }
     if (sio)
       out.push([
         `fan-out ${int(size)}: ahead of socket.io (deliveries/s and CPU/delivery)`,
@@ -323,6 +351,10 @@ export function renderMarkdown(results) {
     `## nestjs-realtime bench — ${results.mode} run, ${results.startedAt}`,
     `${m.cpus} × ${m.cpuModel}, ${m.totalMemGiB} GiB, Node ${m.node}, commit ${m.commit?.slice(0, 10) ?? '?'}${m.dirty ? ' (+ local changes)' : ''}; wall time ${(results.wallTimeMs / 1000).toFixed(0)} s.`,
   ];
+  if (results.options?.history === false)
+    parts.push(
+      'nestjs-realtime ran with `history: false` (`--history=off`) in every scenario.',
+    );
   if (results.distStale)
     parts.push(
       '**Warning:** `src/` was newer than `dist/`: the nestjs-realtime figures are those of the last build.',

@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NOHISTORY } from './config.mjs';
 import { Child } from './ipc.mjs';
 
 const BENCH = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -10,12 +11,15 @@ const SERVER_FILES = {
   ws: 'servers/ws.server.mjs',
   'socket.io': 'servers/socketio.server.mjs',
   'nestjs-realtime': 'servers/realtime.server.mjs',
+  [NOHISTORY]: 'servers/realtime.server.mjs',
 };
 const START_TIMEOUT = 30_000;
 
 export class Rig {
   constructor(target, options) {
     this.target = target;
+    /** The client code and frames of the target: NOHISTORY's are nestjs-realtime's. */
+    this.kind = target === NOHISTORY ? 'nestjs-realtime' : target;
     this.options = options;
     this.servers = [];
     this.workers = [];
@@ -55,7 +59,7 @@ export class Rig {
             BENCH_SERVER: JSON.stringify({
               redis,
               recovery,
-              history: this.options.history,
+              history: this.target === NOHISTORY ? false : this.options.history,
             }),
           },
         }),
@@ -87,7 +91,7 @@ export class Rig {
         return worker.request(
           'connect',
           {
-            target: this.target,
+            target: this.kind,
             bases: this.bases,
             first,
             count: n,
