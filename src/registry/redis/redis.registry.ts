@@ -3,19 +3,21 @@ import { Subject } from 'rxjs';
 import { RealtimeError } from '../../exceptions/realtime.error';
 import type { HistoryOptions } from '../../options';
 import { TOO_MANY_CHANNELS } from '../../realtime.messages';
-import type { RealtimeRegistry, RegistryEvent } from '../realtime-registry';
+import type {
+  RealtimeRegistry,
+  RegistryEvent,
+  RegistryHistory,
+} from '../realtime-registry';
 import { HeldPushes } from './held-pushes';
 import { PendingAcks } from './pending-acks';
 import { PubSubSubscriptions } from './pubsub-subscriptions';
-import { PushSequence, type StampedPush } from './push-sequence';
 import { pack, unpack } from './redis-codec';
 import type { RedisClients } from './redis-clients';
 import { fail, registryError, unavailable, unconfirmed } from './redis-errors';
-import { RedisHistory } from './redis-history';
-import { parseStamped } from './redis-history-store';
 import { RedisLink } from './redis-link';
 import type { RedisNames } from './redis-names';
 import { RedisViewStore } from './redis-view-store';
+import { StampedPushes } from './stamped-pushes';
 
 interface RedisRegistryOptions {
   pendingTtl: number;
@@ -24,9 +26,6 @@ interface RedisRegistryOptions {
   maxChannelsPerView: number;
   history?: HistoryOptions | false;
 }
-
-/** Wildcard messages with history start with this letter: `h<stamped channels><pattern><json>` (packed). */
-const STAMPED_WILDCARD = 'h';
 
 /** A view with live connections on this instance, mirrored from Redis. */
 interface HeldView {
@@ -77,10 +76,8 @@ export class RedisRegistry implements RealtimeRegistry {
   private readonly held = new HeldPushes(MAX_HELD_PUSHES);
   private readonly link: RedisLink;
   private readonly ackChannel: string;
-  /** The channels' histories (README "Delivery guarantees"); undefined with `history: false`. */
-  readonly history: RedisHistory | undefined;
-  /** With history: every stamped push handed on once, in offset order (gaps filled). */
-  private readonly sequence: PushSequence | undefined;
+  /** With history (README "Delivery guarantees"): stamped pushes, sequenced; undefined with `history: false`. */
+  private readonly stamped: StampedPushes | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   /** close() started: no renewal or recovery may take a lease again. */
   private closing = false;
@@ -99,7 +96,7 @@ export class RedisRegistry implements RealtimeRegistry {
       logger,
       (name) => {
         if (name.startsWith(names.channelPrefix))
-          this.sequence?.forget(names.channelOf(name));
+          this.stamped?.forget(names.channelOf(name));
       },
     );
     this.store = new RedisViewStore(
@@ -108,39 +105,26 @@ export class RedisRegistry implements RealtimeRegistry {
       options,
       instanceId,
     );
-    if (options.history) {
-      const history = new RedisHistory(
-        clients.command,
+    if (options.history)
+      this.stamped = new StampedPushes(
+        clients,
         names,
         this.store,
-        options.history,
-        // A channel's history outlives its last subscriber's view (pending or in its grace).
-        Math.max(
-          options.pendingTtl,
-          options.reconnectGrace + this.renewInterval,
-        ) + 1000,
-        (channel, epoch) => this.sequence?.delivered(channel, epoch) ?? 0,
-      );
-      this.history = history;
-      this.sequence = new PushSequence({
-        deliver: (channel, push) =>
-          this.subject.next({
-            type: 'push',
-            channel,
-            json: push.json,
-            epoch: push.epoch,
-            offset: push.offset,
-          }),
-        fill: (channel, epoch, after, before) =>
-          history.fill(channel, epoch, after, before),
-        gap: (channel, epoch, reason) => {
-          this.logger.warn(
-            `Redis: pushes of a channel were missed and could not be read back (${reason}); its connections are told`,
-          );
-          this.subject.next({ type: 'gap', channel, epoch, reason });
+        {
+          history: options.history,
+          // A channel's history outlives its last subscriber's view (pending or in its grace).
+          keyTtl:
+            Math.max(
+              options.pendingTtl,
+              options.reconnectGrace + this.renewInterval,
+            ) + 1000,
+          deliversOwn: (channel) =>
+            this.subscriptions.has(names.channel(channel)) &&
+            !this.link.isStale,
         },
-      });
-    }
+        this.subject,
+        logger,
+      );
     this.link = new RedisLink(clients, options.publishTimeout, logger, {
       recover: () => this.reconcileAll(),
       recovered: () => this.releaseHeld(),
@@ -169,6 +153,11 @@ export class RedisRegistry implements RealtimeRegistry {
     this.heartbeat.unref();
   }
 
+  /** The channels' histories (README "Delivery guarantees"); undefined with `history: false`. */
+  get history(): RegistryHistory | undefined {
+    return this.stamped?.history;
+  }
+
   /** How often holders renew their leases (and their channels' histories). */
   private get renewInterval(): number {
     return Math.max(250, Math.floor(this.options.pendingTtl / 3));
@@ -186,8 +175,8 @@ export class RedisRegistry implements RealtimeRegistry {
     if (distinct.length > max)
       throw new RealtimeError('too_many_channels', TOO_MANY_CHANNELS(max));
     await this.link.whenReady();
-    const positions = this.history
-      ? await this.history.positions(distinct)
+    const positions = this.stamped
+      ? await this.stamped.positions(distinct)
       : undefined;
     const holders = await this.store.subscribe(digest, distinct, positions);
     await this.confirm(digest, 's', distinct, holders);
@@ -219,9 +208,10 @@ export class RedisRegistry implements RealtimeRegistry {
       return this.link
         .whenReady()
         .then(() => this.publishMatching(patterns, json));
-    if (this.history)
+    const stamped = this.stamped;
+    if (stamped)
       return Promise.all(
-        patterns.map((pattern) => this.stampMatching(pattern, json)),
+        patterns.map((pattern) => stamped.stampMatching(pattern, json)),
       ).then(toVoid, fail);
     const sent: Array<Promise<number>> = [];
     for (let i = 0; i < patterns.length; i++)
@@ -316,48 +306,8 @@ export class RedisRegistry implements RealtimeRegistry {
   }
 
   private publishOne(channel: string, json: string): Promise<unknown> {
-    if (this.history) return this.stampOne(channel, json);
+    if (this.stamped) return this.stamped.stamp(channel, json);
     return this.clients.pubsub.publish(this.names.channel(channel), json);
-  }
-
-  /**
-   * One script stamps, keeps and publishes the push (README "Delivery guarantees"); when
-   * this instance listens to the channel it hands the push on as soon as the offset is
-   * known, without waiting for its own pub/sub copy (the sequence drops that one).
-   */
-  private async stampOne(
-    channel: string,
-    json: string,
-  ): Promise<StampedPush | undefined> {
-    const name = this.names.channel(channel);
-    const at = await (this.history as RedisHistory).store.stamp(
-      channel,
-      json,
-      name,
-      this.clients.pubsub.sharded,
-    );
-    if (!at) return undefined;
-    const push = { epoch: at.epoch, offset: at.offset, json };
-    if (this.subscriptions.has(name) && !this.link.isStale)
-      this.sequence?.offerOwn(channel, push);
-    return push;
-  }
-
-  /** With history: each channel with a history the pattern matches is stamped on its own; the wildcard message then names them for server-side listeners. */
-  private async stampMatching(pattern: string, json: string): Promise<void> {
-    const history = this.history as RedisHistory;
-    const channels = await history.matching(pattern);
-    const stamped: string[] = [];
-    await Promise.all(
-      channels.map(async (channel) => {
-        if (await this.stampOne(channel, json)) stamped.push(channel);
-        else history.unlist(channel);
-      }),
-    );
-    await this.clients.pubsub.publish(
-      this.names.wildcard,
-      STAMPED_WILDCARD + pack(JSON.stringify(stamped), pack(pattern, json)),
-    );
   }
 
   /**
@@ -425,24 +375,12 @@ export class RedisRegistry implements RealtimeRegistry {
     const names = this.names;
     if (channel.startsWith(names.channelPrefix)) {
       const name = names.channelOf(channel);
-      if (!this.sequence) {
-        this.subject.next({ type: 'push', channel: name, json: message });
-        return;
-      }
-      const { epoch, offset, json } = parseStamped(message);
-      if (epoch === undefined || offset === undefined)
-        this.subject.next({ type: 'push', channel: name, json });
-      else this.sequence.offer(name, { epoch, offset, json });
+      if (this.stamped) this.stamped.received(name, message);
+      else this.subject.next({ type: 'push', channel: name, json: message });
     } else if (channel === names.wildcard) {
-      if (message[0] === STAMPED_WILDCARD) {
-        const [stamped, rest] = unpack(message, 1);
-        const [pattern, json] = unpack(rest, 0);
-        this.subject.next({
-          type: 'pushMatching',
-          pattern,
-          json,
-          stamped: JSON.parse(stamped) as string[],
-        });
+      const stamped = StampedPushes.wildcard(message);
+      if (stamped) {
+        this.subject.next(stamped);
         return;
       }
       const [pattern, json] = unpack(message, 0);
@@ -547,11 +485,11 @@ export class RedisRegistry implements RealtimeRegistry {
    * gets a new epoch, which the connections are told of with the next push).
    */
   private async keepHistories(): Promise<void> {
-    if (!this.history) return;
+    if (!this.stamped) return;
     const channels = new Set<string>();
     for (const view of this.views.values())
       for (const channel of view.channels) channels.add(channel);
-    await this.history.positions([...channels]);
+    await this.stamped.positions([...channels]);
   }
 
   /**
