@@ -248,6 +248,13 @@ export class RedisRegistry implements RealtimeRegistry {
     }
     try {
       await view.loading;
+      // `loading` ends once the channels are read, before Redis confirmed their
+      // SUBSCRIBEs (load() still waits for those): a later connection of the view, or one
+      // during a recovery, waits for them too before its upgrade completes (README
+      // "Registries and guarantees" 2).
+      await this.subscriptions
+        .ready([...view.channels].map((channel) => this.names.channel(channel)))
+        .catch(fail);
     } catch (error) {
       this.detach(digest);
       throw error;
