@@ -39,10 +39,10 @@ export interface Outlet {
   slowConsumer(connection: RealtimeConnection): void;
 }
 
-/** A live push kept back while its channel resumes (README "Delivery guarantees"). */
 /** Live pushes one channel of a resuming connection may hold (README "Delivery guarantees"). */
 export const MAX_HELD_WHILE_RESUMING = 1000;
 
+/** A live push kept back while its channel resumes (README "Delivery guarantees"). */
 export interface HeldPush {
   readonly frame: Buffer;
   readonly epoch: string | undefined;
