@@ -10,6 +10,8 @@ export type {
 } from './options';
 export type { OriginPredicate } from './identity/origin';
 export { RealtimeService } from './realtime.service';
+export { RealtimeHealthIndicator } from './health/realtime-health.indicator';
+export type { RealtimeHealthResult } from './health/realtime-health.indicator';
 export { RealtimeSocket } from './realtime-socket';
 export { Socket, SocketConnectionId } from './http/socket.decorators';
 export { RealtimeWsAdapter } from './gateway/realtime-ws.adapter';

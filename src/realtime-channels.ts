@@ -9,6 +9,7 @@ import { RealtimeError } from './exceptions/realtime.error';
 import { RealtimeIdentity } from './identity/realtime-identity';
 import { REALTIME_OPTIONS, REALTIME_REGISTRY } from './realtime.constants';
 import { INVALID_DIGEST, INVALID_MESSAGE } from './realtime.messages';
+import { RealtimeStatsCounter } from './realtime-stats.counter';
 import type { RealtimeRegistry } from './registry/realtime-registry';
 
 /** Serializes a push payload once; anything that is not a JSON value is refused. */
@@ -33,6 +34,11 @@ function attempt(operation: () => Promise<void>): Promise<void> {
   }
 }
 
+function isRegistryFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'registry_unavailable' || code === 'registry_error';
+}
+
 /**
  * The registry's operations with their checks (README "Channels and wildcards"): names flattened and
  * validated, payloads serialized once, bad input refused with a `RealtimeError`. What
@@ -46,8 +52,22 @@ export class RealtimeChannels {
     @Inject(REALTIME_REGISTRY) private readonly registry: RealtimeRegistry,
     private readonly identity: RealtimeIdentity,
     @Inject(REALTIME_OPTIONS) options: { maxChannelLength: number },
+    private readonly stats: RealtimeStatsCounter,
   ) {
     this.maxChannelLength = options.maxChannelLength;
+  }
+
+  /** Counts a registry failure of `op` (metrics `registry_errors_total`) and, for pushes, the time to accepted. */
+  private tracked(op: string, operation: () => Promise<void>): Promise<void> {
+    const timings = op === 'publish' ? this.stats.timings : undefined;
+    const started = timings ? performance.now() : 0;
+    return attempt(operation).then(
+      () => timings?.publish((performance.now() - started) / 1000),
+      (error: unknown) => {
+        if (isRegistryFailure(error)) this.stats.registryError(op);
+        throw error;
+      },
+    );
   }
 
   /** A checked literal channel name (no `*`, at most maxChannelLength). */
@@ -56,7 +76,7 @@ export class RealtimeChannels {
   }
 
   push(message: unknown, channels: ChannelArgs): Promise<void> {
-    return attempt(() =>
+    return this.tracked('publish', () =>
       this.registry.publish(
         flattenChannels(channels, this.maxChannelLength),
         serialize(message),
@@ -66,7 +86,7 @@ export class RealtimeChannels {
 
   /** Literal names among the patterns are ordinary pushes; the others match. */
   pushMatching(message: unknown, patterns: ChannelArgs): Promise<void> {
-    return attempt(() => {
+    return this.tracked('publish', () => {
       const all = flattenChannels(patterns, this.maxChannelLength, true);
       const json = serialize(message);
       const literal = all.filter((name) => !isPattern(name));
@@ -79,7 +99,7 @@ export class RealtimeChannels {
   }
 
   sendTo(digest: string, message: unknown, channel: string): Promise<void> {
-    return attempt(() => {
+    return this.tracked('send_to', () => {
       if (!this.identity.isDigest(digest))
         throw new RealtimeError('invalid_digest', INVALID_DIGEST);
       return this.registry.sendTo(
@@ -91,7 +111,7 @@ export class RealtimeChannels {
   }
 
   subscribe(digest: string, channels: ChannelArgs): Promise<void> {
-    return attempt(() =>
+    return this.tracked('subscribe', () =>
       this.registry.subscribe(
         digest,
         flattenChannels(channels, this.maxChannelLength),
@@ -100,7 +120,7 @@ export class RealtimeChannels {
   }
 
   unsubscribe(digest: string, channels: ChannelArgs): Promise<void> {
-    return attempt(() =>
+    return this.tracked('unsubscribe', () =>
       this.registry.unsubscribe(
         digest,
         flattenChannels(channels, this.maxChannelLength),

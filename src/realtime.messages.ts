@@ -38,6 +38,10 @@ export const MIDDLEWARE_MISSING =
 export const UNSUPPORTED_PLATFORM = (type: string) =>
   `RealtimeModule: the HTTP platform "${type}" is not supported: the module sets the key cookie, injects the connection id into pages and runs call-route through the platform, which it can do on @nestjs/platform-express and @nestjs/platform-fastify only.`;
 
+export const METRICS_WITHOUT_PROM_CLIENT =
+  'RealtimeModule: option "metrics" needs prom-client, an optional peer dependency: install it (npm i prom-client), or leave "metrics" out';
+export const METRICS_TAKEN = (name: string, global: boolean) =>
+  `RealtimeModule: option "metrics": the metric ${JSON.stringify(name)} is registered already ${global ? "in prom-client's global registry (another app of this process uses metrics: true): give each app its own, metrics: { registry: new Registry() }, or another prefix" : 'in the given registry: give this app another prefix or registry'}`;
 export const REGISTRY_WITHOUT_HISTORY = (kind: string) =>
   `RealtimeModule: option "history": the registry given as "registry" (kind ${JSON.stringify(kind)}) keeps no history (it has no "history" member; README "Delivery guarantees"): implement RegistryHistory, or set history: false`;
 export const HISTORY_OFF =

@@ -57,6 +57,8 @@ import { RealtimeService } from './realtime.service';
 import { RealtimeChannels } from './realtime-channels';
 import { RealtimeStatsCounter } from './realtime-stats.counter';
 import { createRegistry } from './registry/create-registry';
+import { RealtimeMetrics } from './metrics/realtime-metrics';
+import { RealtimeHealthIndicator } from './health/realtime-health.indicator';
 
 /** Implemented by classes given to `forRootAsync({ useClass | useExisting })`. */
 export interface RealtimeOptionsFactory {
@@ -188,6 +190,8 @@ export class RealtimeModule implements NestModule {
         PingHandler,
         CallRouteHandler,
         RealtimeService,
+        RealtimeMetrics,
+        RealtimeHealthIndicator,
         ConnectionAcceptor,
         RealtimeLifecycle,
         RealtimeHttpMiddleware,
@@ -196,7 +200,7 @@ export class RealtimeModule implements NestModule {
           typeof gatewayPath === 'string' ? gatewayPath : DEFAULTS.path,
         ),
       ],
-      exports: [RealtimeService, REALTIME_OPTIONS],
+      exports: [RealtimeService, RealtimeHealthIndicator, REALTIME_OPTIONS],
     };
   }
 

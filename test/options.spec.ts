@@ -161,6 +161,7 @@ describe('resolveOptions: defaults', () => {
         callRouteTimeout: 1,
         maxInFlight: 1,
         replaceBundledHandlers: ['ping', 'call-route'],
+        metrics: { prefix: 'app_' },
         digestGuard: RealtimeDigestGuard,
       },
       PROD,
@@ -205,6 +206,7 @@ describe('resolveOptions: defaults', () => {
       callRouteTimeout: 1,
       maxInFlight: 1,
       replaceBundledHandlers: ['ping', 'call-route'],
+      metrics: { registry: undefined, prefix: 'app_' },
       digestGuard: RealtimeDigestGuard,
     });
   });

@@ -54,6 +54,8 @@ describe('the built package', () => {
       'REALTIME_REGISTRY',
       'RealtimeDigestGuard',
       'RealtimeError',
+      // SPEC §12: for @nestjs/terminus health checks.
+      'RealtimeHealthIndicator',
       'RealtimeModule',
       'RealtimeService',
       'RealtimeSocket',

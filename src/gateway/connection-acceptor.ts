@@ -236,6 +236,7 @@ export class ConnectionAcceptor {
         ),
       (error: unknown) => {
         this.limits.release(address, key);
+        this.stats.registryError('attach');
         this.refuse(
           callback,
           503,
@@ -285,6 +286,7 @@ export class ConnectionAcceptor {
       return;
     }
     handshake.connected = true;
+    this.stats.accepted++;
     const valid = handshake.valid;
     const socket = valid
       ? new RealtimeSocket(

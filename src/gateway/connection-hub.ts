@@ -66,6 +66,11 @@ export class ConnectionHub implements Outlet {
     return this.connections.size;
   }
 
+  /** Client views with an open (or opening) connection here. */
+  get viewCount(): number {
+    return this.views.size;
+  }
+
   get channelCount(): number {
     return this.index.size;
   }
@@ -117,7 +122,11 @@ export class ConnectionHub implements Outlet {
     const history = this.history;
     if (!view) {
       // Inert: nothing is known for it, whatever it presents.
-      if (history) finishResume(connection, unknownViewPlan(since), [], false);
+      if (history) {
+        const plan = unknownViewPlan(since);
+        finishResume(connection, plan, [], false);
+        this.stats.resumed(plan.failed);
+      }
       return;
     }
     view.opening--;
@@ -198,10 +207,13 @@ export class ConnectionHub implements Outlet {
     history.resume(view.digest, channels, since, added).then(
       (plan: ResumePlan) => {
         for (const connection of connections)
-          if (this.connections.has(connection))
+          if (this.connections.has(connection)) {
             finishResume(connection, plan, channels, !added);
+            this.stats.resumed(plan.failed);
+          }
       },
       (error: unknown) => {
+        this.stats.registryError('resume');
         this.logger.warn(
           `Could not resume a connection's channels: ${String(error)}; closing it so it reconnects`,
         );
@@ -284,6 +296,8 @@ export class ConnectionHub implements Outlet {
         // Told at once, per channel, without disconnecting (README "Delivery guarantees").
         const connections = this.index.get(event.channel);
         if (connections === undefined) break;
+        for (let i = 0; i < connections.size; i++)
+          this.stats.resumed({ [event.channel]: event.reason });
         this.write(
           connections,
           resumeFrame(

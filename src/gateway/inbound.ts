@@ -120,26 +120,40 @@ export class Inbound {
     const id = request.id;
     this.inFlight++;
     let streaming = false;
+    const timings = this.stats.timings;
+    const started = timings ? performance.now() : 0;
+    let outcome = 'ok';
     try {
       const args: HandlerArgs = [connection.ws, request, connection.context];
-      if (!(await this.handlers.authorize(entry, args)))
+      if (!(await this.handlers.authorize(entry, args))) {
+        outcome = 'unauthorized';
         return this.fail(connection, id, ErrorCode.Unauthorized, UNAUTHORIZED);
-      if (!entry)
+      }
+      if (!entry) {
+        outcome = 'unknown_action';
         return this.fail(
           connection,
           id,
           ErrorCode.UnknownAction,
           UNKNOWN_ACTION(request.action),
         );
+      }
       const result = await this.handlers.invoke(entry, args);
       if (isObservable(result))
         streaming = this.stream(connection, id, entry, result, counted);
       else connection.send(replyFrame(id, result));
     } catch (error) {
+      outcome = 'error';
       this.failWith(connection, id, entry, error);
     } finally {
       this.inFlight--;
       if (counted && !streaming) connection.inFlight--;
+      // Only registered actions name a label: anything else a client sends is `unknown`.
+      timings?.handler(
+        entry ? request.action : 'unknown',
+        outcome,
+        (performance.now() - started) / 1000,
+      );
     }
   }
 

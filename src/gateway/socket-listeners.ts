@@ -48,7 +48,7 @@ export function socketListeners(
       connection.closed();
       hub.remove(connection);
       limits.release(connection.address, connection.key);
-      stats.closed(connection.closeReason ?? closeReasonOf(code));
+      stats.closed(connection.closeReason ?? closeReasonOf(code), code);
     },
   };
 }

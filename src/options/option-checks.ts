@@ -253,3 +253,55 @@ export function checkCookieSameSiteNone(
       `'none' needs cookie.secure true or 'auto' (browsers drop SameSite=None cookies without Secure)`,
     );
 }
+
+/** What `metrics` resolves to (README "Metrics and health"): off, or where and how to register. */
+export type MetricsSetting =
+  | false
+  | {
+      /** A prom-client `Registry`; undefined: prom-client's global one. */
+      readonly registry: MetricsRegistryLike | undefined;
+      readonly prefix: string;
+    };
+
+/** The part of a prom-client `Registry` the module uses. */
+export interface MetricsRegistryLike {
+  registerMetric(metric: unknown): void;
+  getSingleMetric(name: string): unknown;
+}
+
+/** `true`, `false`, or `{ registry?, prefix? }` (a prom-client Registry; a Prometheus metric-name prefix). */
+export function checkMetrics(value: unknown, name: string): MetricsSetting {
+  if (value === false) return false;
+  if (value === true) return { registry: undefined, prefix: 'realtime_' };
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    fail(
+      name,
+      `must be true, false or { registry?, prefix? }, got ${describe(value)}`,
+    );
+  const {
+    registry,
+    prefix = 'realtime_',
+    ...rest
+  } = value as Record<string, unknown>;
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0)
+    fail(
+      name,
+      `has unknown field ${JSON.stringify(unknown[0])} (known: registry, prefix)`,
+    );
+  if (
+    registry !== undefined &&
+    typeof (registry as MetricsRegistryLike | null)?.registerMetric !==
+      'function'
+  )
+    fail(
+      `${name}.registry`,
+      `must be a prom-client Registry (new Registry()), got ${describe(registry)}`,
+    );
+  if (typeof prefix !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix))
+    fail(
+      `${name}.prefix`,
+      `must be a Prometheus metric-name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*), got ${describe(prefix)}`,
+    );
+  return { registry: registry as MetricsRegistryLike | undefined, prefix };
+}

@@ -12,6 +12,7 @@ import {
   checkCookieSecure,
   checkGuard,
   checkKeyPrefix,
+  checkMetrics,
   checkOrigins,
   checkPath,
   checkRedis,
@@ -19,6 +20,8 @@ import {
   checkReplaced,
   checkSecret,
   defaultSecret,
+  type MetricsRegistryLike,
+  type MetricsSetting,
 } from './option-checks';
 import {
   bytes,
@@ -173,6 +176,15 @@ export const OPTIONS = {
   replaceBundledHandlers: custom<readonly string[], readonly string[]>({
     fallback: () => [],
     check: checkReplaced,
+  }),
+  /** Prometheus metrics through prom-client (an optional peer; README "Metrics and health"): `true` registers them on prom-client's global registry with the prefix `realtime_`, `{ registry, prefix }` on a `Registry` of the app's own. */
+  metrics: custom<
+    boolean | { registry?: MetricsRegistryLike; prefix?: string },
+    MetricsSetting
+  >({
+    fallback: () => false,
+    check: checkMetrics,
+    shows: '`false`',
   }),
   /** A subclass of `RealtimeDigestGuard` run first for every socket request. */
   digestGuard: custom<

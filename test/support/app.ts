@@ -2,6 +2,7 @@ import {
   type DynamicModule,
   Module,
   type LoggerService,
+  type ModuleMetadata,
   type Provider,
   type Type,
 } from '@nestjs/common';
@@ -47,6 +48,8 @@ export interface BootOptions {
   trustProxy?: string;
   /** The HTTP platform (default: PLATFORM). */
   platform?: 'express' | 'fastify';
+  /** Other modules of the app (e.g. `TerminusModule`). */
+  imports?: NonNullable<ModuleMetadata['imports']>;
   /** Runs on the app before it listens (main.ts style: plugins, settings). */
   setup?: (app: INestApplication) => void | Promise<void>;
 }
@@ -111,7 +114,10 @@ export async function startApp(
   boot: BootOptions = {},
 ): Promise<TestApp> {
   @Module({
-    imports: [boot.module ?? RealtimeModule.forRoot(options)],
+    imports: [
+      boot.module ?? RealtimeModule.forRoot(options),
+      ...(boot.imports ?? []),
+    ],
     controllers,
     providers,
   })
