@@ -8,9 +8,23 @@ import {
 import { RealtimeError } from './exceptions/realtime.error';
 import { RealtimeIdentity } from './identity/realtime-identity';
 import { REALTIME_OPTIONS, REALTIME_REGISTRY } from './realtime.constants';
-import { INVALID_DIGEST, INVALID_MESSAGE } from './realtime.messages';
+import {
+  INVALID_DIGEST,
+  INVALID_MESSAGE,
+  INVALID_REVOKE_TARGET,
+  INVALID_USER,
+  NO_IDENTITY_SUPPORT,
+} from './realtime.messages';
 import { RealtimeStatsCounter } from './realtime-stats.counter';
-import type { RealtimeRegistry } from './registry/realtime-registry';
+import type {
+  RealtimeRegistry,
+  RevokeTarget,
+} from './registry/realtime-registry';
+
+/** Longest user name, longest `info` (JSON bytes), longest close reason (RFC 6455: 123 bytes). */
+const MAX_USER = 256;
+const MAX_INFO = 4096;
+const MAX_REASON = 123;
 
 /** Serializes a push payload once; anything that is not a JSON value is refused. */
 function serialize(message: unknown): string {
@@ -117,6 +131,57 @@ export class RealtimeChannels {
         flattenChannels(channels, this.maxChannelLength),
       ),
     );
+  }
+
+  /** README "Users and presence": ties the view to an app user (never from client input). */
+  identify(digest: string, user: unknown, info: unknown): Promise<void> {
+    return this.tracked('identify', () => {
+      if (
+        typeof user !== 'string' ||
+        user.length === 0 ||
+        user.length > MAX_USER
+      )
+        throw new RealtimeError('invalid_user', INVALID_USER);
+      const json = info === undefined ? undefined : serialize(info);
+      if (json !== undefined && Buffer.byteLength(json) > MAX_INFO)
+        throw new RealtimeError('invalid_user', INVALID_USER);
+      const registry = this.registry;
+      if (!registry.identify)
+        throw new RealtimeError(
+          'registry_error',
+          NO_IDENTITY_SUPPORT(registry.kind, 'identify'),
+        );
+      return registry.identify(digest, user, json);
+    });
+  }
+
+  /** README "Revocation": closes the target's connections everywhere; resolves with how many. */
+  revoke(target: unknown, reason: unknown): Promise<number> {
+    let closed = 0;
+    return this.tracked('revoke', async () => {
+      const t = target as Partial<RevokeTarget> | null;
+      const valid =
+        typeof t === 'object' &&
+        t !== null &&
+        (typeof t.user === 'string' && t.user.length > 0
+          ? t.digest === undefined
+          : typeof t.digest === 'string' &&
+            this.identity.isDigest(t.digest) &&
+            t.user === undefined);
+      if (
+        !valid ||
+        typeof reason !== 'string' ||
+        Buffer.byteLength(reason) > MAX_REASON
+      )
+        throw new RealtimeError('bad_request', INVALID_REVOKE_TARGET);
+      const registry = this.registry;
+      if (!registry.revoke)
+        throw new RealtimeError(
+          'registry_error',
+          NO_IDENTITY_SUPPORT(registry.kind, 'revoke'),
+        );
+      closed = await registry.revoke(t as RevokeTarget, reason);
+    }).then(() => closed);
   }
 
   unsubscribe(digest: string, channels: ChannelArgs): Promise<void> {

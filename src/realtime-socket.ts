@@ -28,6 +28,15 @@ export class RealtimeSocket {
     return this.channels.push(message, channels);
   }
 
+  /**
+   * Ties this client view to `user` of the app, with optional JSON `info`, on every
+   * instance (README "Users and presence"): call it after the app's own authentication,
+   * never with what the client sent. `RealtimeService.disconnect({ user })` then closes it.
+   */
+  identify(user: string, info?: unknown): Promise<void> {
+    return this.channels.identify(this.digest, user, info);
+  }
+
   /** Targeted push to this client view only. */
   send(message: unknown, channel: string): Promise<void> {
     return this.channels.sendTo(this.digest, message, channel);

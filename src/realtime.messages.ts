@@ -58,6 +58,14 @@ export const TOO_MANY_CHANNELS = (max: number) =>
   `a client view may hold at most ${max} channels (maxChannelsPerView); nothing of this subscribe was applied`;
 export const INVALID_MESSAGE =
   'the message must be a JSON value (string, number, boolean, array, object or null)';
+export const INVALID_USER =
+  'identify(user, info?): the user must be a non-empty string of at most 256 characters, and info a JSON value of at most 4096 bytes';
+export const INVALID_REVOKE_TARGET =
+  'disconnect(target, reason?): the target must be { user } or { digest } (a digest from RealtimeSocket.digest), and the reason at most 123 bytes of UTF-8';
+export const NO_IDENTITY_SUPPORT = (kind: string, method: string) =>
+  `the registry (kind ${JSON.stringify(kind)}) has no ${method} member: a registry of the app's own implements it for identify() and disconnect() (README "A registry of your own")`;
+export const REVOKED_VIEW =
+  'this client view was revoked (disconnect()): a new page render gives a new one';
 export const INVALID_DIGEST =
   'a digest must be a string returned by RealtimeSocket.digest';
 

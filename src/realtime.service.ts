@@ -52,6 +52,18 @@ export class RealtimeService {
   }
 
   /** Targeted push to the connections of one client view, on whatever instance holds them. */
+  /**
+   * README "Revocation": closes every connection of the user's views (or of one view) on
+   * every instance with 4001 (the browser client does not reconnect), removes their
+   * subscriptions and keeps their ids inert; resolves with the number closed.
+   */
+  disconnect(
+    target: { user: string } | { digest: string },
+    reason = 'revoked',
+  ): Promise<number> {
+    return this.channels.revoke(target, reason);
+  }
+
   sendTo(digest: string, message: unknown, channel: string): Promise<void> {
     return this.channels.sendTo(digest, message, channel);
   }

@@ -19,6 +19,7 @@ import type {
 // limit): retrying would only be refused again. Every other code (1001 shutdown,
 // 1006 lost connection, 4000 slow consumer, …) is worth a reconnect.
 const POLICY_VIOLATION = CloseCode.Policy;
+const REVOKED = CloseCode.Revoked;
 
 // The browser globals the client reads, typed here so the code also type-checks
 // (and runs, with `connectionId`, `url` and `WebSocket` given) outside a page.
@@ -279,9 +280,13 @@ class Client implements RealtimeClient {
 
   private closed(code: number): void {
     this.socket = undefined;
-    if (code === POLICY_VIOLATION) {
+    if (code === POLICY_VIOLATION || code === REVOKED) {
       this.setState('closed');
-      this.rejectPending(`the server refused this client (${code})`);
+      this.rejectPending(
+        code === REVOKED
+          ? `the server revoked this client (${code})`
+          : `the server refused this client (${code})`,
+      );
       return;
     }
     this.setState('reconnecting');

@@ -13,6 +13,8 @@ export type RealtimeErrorCode =
   | 'rate_limited'
   | 'handler_error'
   | 'history_off'
+  | 'invalid_user'
+  | 'revoked'
   | (string & {});
 
 /** An error with a stable machine-readable `code`, passed on to clients in error frames. */

@@ -235,6 +235,19 @@ export class ConnectionAcceptor {
           callback,
         ),
       (error: unknown) => {
+        if ((error as { code?: unknown } | null)?.code === 'revoked')
+          // README "Revocation": a revoked view's id stays inert, told like any other inert id.
+          return this.complete(
+            req,
+            {
+              place,
+              valid: null,
+              connected: false,
+              since,
+              inert: 'the view was revoked (disconnect())',
+            },
+            callback,
+          );
         this.limits.release(address, key);
         this.stats.registryError('attach');
         this.refuse(

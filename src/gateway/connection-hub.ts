@@ -292,6 +292,16 @@ export class ConnectionHub implements Outlet {
         }
         break;
       }
+      case 'revoke': {
+        // README "Revocation": nothing more reaches them; the client does not reconnect.
+        const view = this.views.get(event.digest);
+        if (!view) break;
+        for (const connection of [...view.connections]) {
+          this.remove(connection);
+          connection.closeWith(CloseCode.Revoked, 'revoked', event.reason);
+        }
+        break;
+      }
       case 'gap': {
         // Told at once, per channel, without disconnecting (README "Delivery guarantees").
         const connections = this.index.get(event.channel);

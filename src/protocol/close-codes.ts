@@ -12,6 +12,8 @@ export const CloseCode = {
   ServerError: 1011,
   /** Slow consumer: the outbound backlog passed maxBufferedBytes; reconnect. */
   SlowConsumer: 4000,
+  /** Revoked by `disconnect()` (the user logged out, or was banned): do not reconnect. */
+  Revoked: 4001,
 } as const;
 
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

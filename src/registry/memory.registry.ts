@@ -8,13 +8,17 @@ import {
 import { planResume, unknownViewPlan } from '../history/resume-plan';
 import type { HistoryOptions } from '../options';
 import type { Positions } from '../protocol/resume';
-import { TOO_MANY_CHANNELS } from '../realtime.messages';
+import { REVOKED_VIEW, TOO_MANY_CHANNELS } from '../realtime.messages';
 import type {
   RealtimeRegistry,
   RegistryEvent,
   RegistryHistory,
   ResumePlan,
+  RevokeTarget,
 } from './realtime-registry';
+
+/** How long a revoked view's id stays inert (README "Revocation"). */
+export const REVOKED_TTL = 24 * 60 * 60 * 1000;
 
 interface ViewState {
   /** Its channels, each with where the view subscribed in the channel's history (null: history off). */
@@ -27,6 +31,9 @@ interface ViewState {
   known: boolean;
   /** Its first connection resumed already (later ones replay only what they present). */
   resumed: boolean;
+  /** The app user it was identified as (README "Users and presence"), with its info as JSON. */
+  user?: string;
+  info?: string;
 }
 
 function newView(): ViewState {
@@ -43,6 +50,10 @@ export class MemoryRegistry implements RealtimeRegistry {
   private readonly subject = new Subject<RegistryEvent>();
   readonly events$ = this.subject.asObservable();
   private readonly views = new Map<string, ViewState>();
+  /** Identified views by user. */
+  private readonly users = new Map<string, Set<string>>();
+  /** Revoked views: when each stops being inert (README "Revocation"). */
+  private readonly revoked = new Map<string, number>();
   /** The channels' histories (README "Delivery guarantees"); undefined with `history: false`. */
   private readonly histories: ChannelHistories | undefined;
   readonly history: RegistryHistory | undefined;
@@ -76,6 +87,7 @@ export class MemoryRegistry implements RealtimeRegistry {
   }
 
   async subscribe(digest: string, channels: readonly string[]): Promise<void> {
+    this.refuseRevoked(digest);
     const view = this.views.get(digest) ?? newView();
     view.known = true;
     const added = new Set<string>();
@@ -168,7 +180,52 @@ export class MemoryRegistry implements RealtimeRegistry {
     this.subject.next({ type: 'direct', digest, channel, json });
   }
 
+  async identify(
+    digest: string,
+    user: string,
+    info: string | undefined,
+  ): Promise<void> {
+    this.refuseRevoked(digest);
+    let view = this.views.get(digest);
+    if (!view) {
+      view = newView();
+      this.views.set(digest, view);
+      this.expireAfter(digest, view, this.options.pendingTtl);
+    }
+    if (view.user !== undefined) this.unindex(digest, view.user);
+    view.user = user;
+    view.info = info;
+    let digests = this.users.get(user);
+    if (!digests) {
+      digests = new Set();
+      this.users.set(user, digests);
+    }
+    digests.add(digest);
+  }
+
+  async revoke(target: RevokeTarget, reason: string): Promise<number> {
+    const now = Date.now();
+    for (const [digest, until] of this.revoked)
+      if (until <= now) this.revoked.delete(digest);
+    const digests =
+      target.user !== undefined
+        ? [...(this.users.get(target.user) ?? [])]
+        : [target.digest];
+    let closed = 0;
+    for (const digest of digests) {
+      this.revoked.set(digest, now + REVOKED_TTL);
+      const view = this.views.get(digest);
+      if (!view) continue;
+      closed += view.live;
+      if (view.timer) clearTimeout(view.timer);
+      this.forget(digest, view);
+      this.subject.next({ type: 'revoke', digest, reason });
+    }
+    return closed;
+  }
+
   async attach(digest: string): Promise<readonly string[]> {
+    this.refuseRevoked(digest);
     let view = this.views.get(digest);
     if (!view) {
       view = newView();
@@ -187,7 +244,9 @@ export class MemoryRegistry implements RealtimeRegistry {
     if (!view || view.live === 0) return;
     view.live--;
     if (view.live > 0) return;
-    if (view.channels.size === 0) this.views.delete(digest);
+    // An identified view keeps its user through the grace too (a reconnect is not a new view).
+    if (view.channels.size === 0 && view.user === undefined)
+      this.views.delete(digest);
     else this.expireAfter(digest, view, this.options.reconnectGrace);
   }
 
@@ -240,12 +299,26 @@ export class MemoryRegistry implements RealtimeRegistry {
     for (const view of this.views.values())
       if (view.timer) clearTimeout(view.timer);
     this.views.clear();
+    this.users.clear();
     this.subject.complete();
+  }
+
+  private refuseRevoked(digest: string): void {
+    const until = this.revoked.get(digest);
+    if (until === undefined) return;
+    if (until > Date.now()) throw new RealtimeError('revoked', REVOKED_VIEW);
+    this.revoked.delete(digest);
+  }
+
+  private unindex(digest: string, user: string): void {
+    const digests = this.users.get(user);
+    if (digests?.delete(digest) && digests.size === 0) this.users.delete(user);
   }
 
   /** Drops a view and its hold on its channels' histories. */
   private forget(digest: string, view: ViewState): void {
     this.views.delete(digest);
+    if (view.user !== undefined) this.unindex(digest, view.user);
     if (this.histories)
       for (const channel of view.channels.keys())
         this.histories.release(channel);

@@ -51,6 +51,12 @@ export type RegistryEvent =
       readonly digest: string;
       readonly channels: readonly string[];
     }
+  /** A view revoked by `disconnect()`: its connections here close with 4001. */
+  | {
+      readonly type: 'revoke';
+      readonly digest: string;
+      readonly reason: string;
+    }
   /**
    * With history: pushes of `channel` this instance missed and could not fill from the
    * history (README "Delivery guarantees"), or a new epoch; its connections are told.
@@ -61,6 +67,11 @@ export type RegistryEvent =
       readonly epoch: string;
       readonly reason: GapReason;
     };
+
+/** Whose connections `disconnect()` closes (README "Revocation"). */
+export type RevokeTarget =
+  | { readonly user: string; readonly digest?: undefined }
+  | { readonly digest: string; readonly user?: undefined };
 
 /** A message replayed to a connection: where it sits in its channel's history. */
 export interface ReplayedPush {
@@ -162,6 +173,23 @@ export interface RealtimeRegistry {
   unlisten(channel: string): void;
   /** The per-channel history, when this registry keeps one (README "Delivery guarantees"). */
   readonly history?: RegistryHistory;
+  /**
+   * Ties the view to an app user (README "Users and presence"), `info` as JSON text;
+   * kept with the view (across reconnects within reconnectGrace). Optional for a
+   * registry of the app's own: without it `identify()` rejects naming the registry.
+   */
+  identify?(
+    digest: string,
+    user: string,
+    info: string | undefined,
+  ): Promise<void>;
+  /**
+   * README "Revocation": emits `revoke` for every matching view on every instance,
+   * removes their subscriptions, keeps them inert (attach and subscribe reject with
+   * `revoked`), and resolves with the connections closed, once every instance holding
+   * one did.
+   */
+  revoke?(target: RevokeTarget, reason: string): Promise<number>;
   /** Releases timers and connections. */
   close(): Promise<void>;
 }

@@ -4,6 +4,8 @@ interface Pending {
   resolve: (missing: string[]) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
+  /** What the confirmations reported together (revoke: connections closed). */
+  sum: { value: number };
 }
 
 /**
@@ -22,8 +24,9 @@ export class PendingAcks {
   expect(
     holders: readonly string[],
     timeout: number,
-  ): { id: number; done: Promise<string[]> } {
+  ): { id: number; done: Promise<string[]>; sum: { value: number } } {
     const id = ++this.sequence;
+    const sum = { value: 0 };
     const done = new Promise<string[]>((resolve, reject) => {
       const timer = setTimeout(() => {
         const entry = this.pending.get(id);
@@ -36,16 +39,18 @@ export class PendingAcks {
         resolve,
         reject,
         timer,
+        sum,
       });
     });
-    return { id, done };
+    return { id, done, sum };
   }
 
-  /** Holder `instanceId` applied change `id`; confirmations of others are ignored. */
-  ack(id: number, instanceId: string): void {
+  /** Holder `instanceId` applied change `id` (reporting `count`); confirmations of others are ignored. */
+  ack(id: number, instanceId: string, count = 0): void {
     const entry = this.pending.get(id);
-    if (!entry || !entry.waiting.delete(instanceId) || entry.waiting.size > 0)
-      return;
+    if (!entry || !entry.waiting.delete(instanceId)) return;
+    entry.sum.value += count;
+    if (entry.waiting.size > 0) return;
     clearTimeout(entry.timer);
     this.pending.delete(id);
     entry.resolve([]);

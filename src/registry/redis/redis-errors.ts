@@ -3,9 +3,10 @@ import {
   REGISTRY_REFUSED,
   REGISTRY_UNAVAILABLE,
   REGISTRY_UNCONFIRMED,
+  REVOKED_VIEW,
   TOO_MANY_CHANNELS,
 } from '../../realtime.messages';
-import { TOO_MANY_CHANNELS_REPLY } from './redis-scripts';
+import { REVOKED_REPLY, TOO_MANY_CHANNELS_REPLY } from './redis-scripts';
 
 /*
  * Two codes for two different failures (README "Scaling with Redis"):
@@ -24,6 +25,9 @@ const TRANSIENT_REPLY =
 export const unavailable = (): RealtimeError =>
   new RealtimeError('registry_unavailable', REGISTRY_UNAVAILABLE);
 
+export const revokedView = (): RealtimeError =>
+  new RealtimeError('revoked', REVOKED_VIEW);
+
 export const unconfirmed = (): RealtimeError =>
   new RealtimeError('registry_unavailable', REGISTRY_UNCONFIRMED);
 
@@ -40,6 +44,8 @@ export function registryError(
   if (error instanceof RealtimeError) return error;
   if (!isReplyError(error) || TRANSIENT_REPLY.test(error.message))
     return unavailable();
+  if (error.message.replace(/^ERR /, '').startsWith(REVOKED_REPLY))
+    return revokedView();
   if (
     maxChannelsPerView !== undefined &&
     // Redis puts "ERR " before a script's error reply unless it starts with a code.

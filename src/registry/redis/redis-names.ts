@@ -33,6 +33,16 @@ export class RedisNames {
     return `${this.prefix}hc`;
   }
 
+  /** Set (with a TTL) while a view revoked by disconnect() stays inert. */
+  revokedKey(digest: string): string {
+    return `${this.prefix}{${digest}}:rv`;
+  }
+
+  /** SET of the digests of the views identified as `user` (README "Users and presence"). */
+  userKey(user: string): string {
+    return `${this.prefix}u:{${user}}`;
+  }
+
   /** ZSET of instances holding live connections of a view, scored by lease expiry. */
   liveKey(digest: string): string {
     return `${this.prefix}{${digest}}:live`;

@@ -30,6 +30,12 @@ end`;
 export const KNOWN_FIELD = '*k';
 /** Field set by the view's first resume: later connections replay only what they present. */
 export const RESUMED_FIELD = '*r';
+/** Fields of the app user the view was identified as, and its info (README "Users and presence"). */
+export const USER_FIELD = '*u';
+export const INFO_FIELD = '*i';
+
+/** Error code of a script's reply for a view revoked by disconnect(). */
+export const REVOKED_REPLY = 'REALTIME_REVOKED';
 
 /** The instances whose lease on the view is still running: they must confirm a change. */
 const LIVE_HOLDERS = `redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. now, '+inf')`;
@@ -44,6 +50,9 @@ const LIVE_HOLDERS = `redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. now, '+inf')`;
 const SUBSCRIBE_SCRIPT = `
 ${NOW}
 ${CHUNKED}
+if redis.call('EXISTS', KEYS[4]) == 1 then
+  return redis.error_reply('${REVOKED_REPLY} the view was revoked')
+end
 local n = tonumber(ARGV[3])
 local fresh = 0
 for i = 4, 3 + n do
@@ -80,6 +89,7 @@ return ${LIVE_HOLDERS}`;
 const ATTACH_SCRIPT = `
 ${NOW}
 ${CHUNKED}
+if redis.call('EXISTS', KEYS[4]) == 1 then return {-1} end
 if #ARGV > 3 and redis.call('EXISTS', KEYS[2]) == 0 then
   chunked('SADD', KEYS[1], 4)
   -- Its positions went with the data: the view is known (and resumed), its channels' epochs are new.
@@ -90,8 +100,9 @@ redis.call('PEXPIRE', KEYS[2], ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[3], ARGV[2])
 local size = redis.call('SCARD', KEYS[1])
-if size > tonumber(ARGV[3]) then return {size} end
-return {size, redis.call('SMEMBERS', KEYS[1])}`;
+local user = redis.call('HGET', KEYS[3], '${USER_FIELD}')
+if size > tonumber(ARGV[3]) then return {size, false, user} end
+return {size, redis.call('SMEMBERS', KEYS[1]), user}`;
 
 /**
  * ARGV: instanceId, reconnectGrace. This instance no longer holds the view; when no
@@ -149,13 +160,41 @@ local positions = {}
 for i = 2, #ARGV do positions[i - 1] = redis.call('HGET', KEYS[1], ARGV[i]) end
 return {1, first, positions}`;
 
+/**
+ * KEYS[1] = positions HASH, KEYS[2] = revoked marker; ARGV: user, info ('' for none),
+ * pendingTtl. Records the view's user (README "Users and presence"); a view without a
+ * lifetime yet (identified before it subscribed) gets pendingTtl.
+ */
+const IDENTIFY_SCRIPT = `
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  return redis.error_reply('${REVOKED_REPLY} the view was revoked')
+end
+redis.call('HSET', KEYS[1], '${USER_FIELD}', ARGV[1], '${INFO_FIELD}', ARGV[2])
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+return 1`;
+
+/**
+ * KEYS: channels SET, live ZSET, positions HASH, revoked marker; ARGV: revokedTtl.
+ * README "Revocation": marks the view revoked (attach and subscribe refuse it from now
+ * on), deletes its keys, and returns the holders whose lease still runs (they close its
+ * connections and confirm).
+ */
+const REVOKE_SCRIPT = `
+${NOW}
+redis.call('SET', KEYS[4], 1, 'PX', ARGV[1])
+local holders = ${LIVE_HOLDERS}
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+return holders`;
+
 /** Every script with its key count, as defined on the command connection (`rt<Name>` commands). */
 export const SCRIPTS = {
-  rtSubscribe: { numberOfKeys: 3, lua: SUBSCRIBE_SCRIPT },
+  rtSubscribe: { numberOfKeys: 4, lua: SUBSCRIBE_SCRIPT },
   rtUnsubscribe: { numberOfKeys: 3, lua: UNSUBSCRIBE_SCRIPT },
-  rtAttach: { numberOfKeys: 3, lua: ATTACH_SCRIPT },
+  rtAttach: { numberOfKeys: 4, lua: ATTACH_SCRIPT },
   rtDetach: { numberOfKeys: 3, lua: DETACH_SCRIPT },
   rtRenew: { numberOfKeys: 3, lua: RENEW_SCRIPT },
   rtLive: { numberOfKeys: 1, lua: LIVE_SCRIPT },
   rtResume: { numberOfKeys: 1, lua: RESUME_SCRIPT },
+  rtIdentify: { numberOfKeys: 2, lua: IDENTIFY_SCRIPT },
+  rtRevoke: { numberOfKeys: 4, lua: REVOKE_SCRIPT },
 } as const;

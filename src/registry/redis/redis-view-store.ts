@@ -1,5 +1,5 @@
 import type { RedisClient } from './redis-clients';
-import { fail, registryError } from './redis-errors';
+import { fail, registryError, revokedView } from './redis-errors';
 import type { RedisNames } from './redis-names';
 import { CHUNK, SCRIPTS } from './redis-scripts';
 
@@ -9,6 +9,7 @@ interface ScriptCommands {
     channelsKey: string,
     liveKey: string,
     positionsKey: string,
+    revokedKey: string,
     ...args: Array<string | number>
   ): Promise<string[]>;
   rtUnsubscribe(
@@ -21,8 +22,23 @@ interface ScriptCommands {
     channelsKey: string,
     liveKey: string,
     positionsKey: string,
+    revokedKey: string,
     ...args: Array<string | number>
-  ): Promise<[size: number, members?: string[] | null]>;
+  ): Promise<[size: number, members?: string[] | null, user?: string | null]>;
+  rtIdentify(
+    positionsKey: string,
+    revokedKey: string,
+    user: string,
+    info: string,
+    ttl: number,
+  ): Promise<number>;
+  rtRevoke(
+    channelsKey: string,
+    liveKey: string,
+    positionsKey: string,
+    revokedKey: string,
+    ttl: number,
+  ): Promise<string[]>;
   rtDetach(
     channelsKey: string,
     liveKey: string,
@@ -97,6 +113,7 @@ export class RedisViewStore {
     return this.command
       .rtSubscribe(
         ...this.keys(digest),
+        this.names.revokedKey(digest),
         this.options.pendingTtl,
         max,
         channels.length,
@@ -122,19 +139,48 @@ export class RedisViewStore {
   async attach(
     digest: string,
     copy: readonly string[] = [],
-  ): Promise<Set<string>> {
-    const [size, members] = await this.command
+  ): Promise<{ channels: Set<string>; user: string | undefined }> {
+    const [size, members, user] = await this.command
       .rtAttach(
         ...this.keys(digest),
+        this.names.revokedKey(digest),
         this.instanceId,
         this.options.pendingTtl,
         CHUNK,
         ...copy,
       )
       .catch(fail);
-    return members && members.length === size
-      ? new Set(members)
-      : this.scan(digest);
+    // README "Revocation": a revoked view stays inert.
+    if (size === -1) throw revokedView();
+    const channels =
+      members && members.length === size
+        ? new Set(members)
+        : await this.scan(digest);
+    return { channels, user: user ?? undefined };
+  }
+
+  /** Records the view's user (rejects with `revoked` for a revoked view). */
+  async identify(
+    digest: string,
+    user: string,
+    info: string | undefined,
+  ): Promise<void> {
+    await this.command
+      .rtIdentify(
+        this.names.positionsKey(digest),
+        this.names.revokedKey(digest),
+        user,
+        info ?? '',
+        this.options.pendingTtl,
+      )
+      .catch(fail);
+  }
+
+  /** Revokes the view (inert for `ttl`, keys gone); resolves with the holders whose lease still runs. */
+  revoke(digest: string, ttl: number): Promise<string[]> {
+    return this.command
+      .rtRevoke(...this.keys(digest), this.names.revokedKey(digest), ttl)
+      .catch(fail);
   }
 
   detach(digest: string): Promise<unknown> {

@@ -7,6 +7,7 @@ import type {
   RealtimeRegistry,
   RegistryEvent,
   RegistryHistory,
+  RevokeTarget,
 } from '../realtime-registry';
 import { HeldPushes } from './held-pushes';
 import { PendingAcks } from './pending-acks';
@@ -36,6 +37,18 @@ interface HeldView {
   queued: Array<() => void>;
   /** Local time until which this instance's lease is known to run (last confirmed attach or renew + pendingTtl). */
   leaseUntil: number;
+  /** The app user it was identified as (README "Users and presence"). */
+  user: string | undefined;
+}
+
+/** How long a revoked view's id stays inert (README "Revocation"). */
+const REVOKED_TTL = 24 * 60 * 60 * 1000;
+
+/** A revocation announced on a view's control channel. */
+interface Revocation {
+  q: number;
+  r: string;
+  reason: string;
 }
 
 interface Change {
@@ -113,11 +126,7 @@ export class RedisRegistry implements RealtimeRegistry {
         {
           history: options.history,
           // A channel's history outlives its last subscriber's view (pending or in its grace).
-          keyTtl:
-            Math.max(
-              options.pendingTtl,
-              options.reconnectGrace + this.renewInterval,
-            ) + 1000,
+          keyTtl: this.dataTtl,
           deliversOwn: (channel) =>
             this.subscriptions.has(names.channel(channel)) &&
             !this.link.isStale,
@@ -156,6 +165,16 @@ export class RedisRegistry implements RealtimeRegistry {
   /** The channels' histories (README "Delivery guarantees"); undefined with `history: false`. */
   get history(): RegistryHistory | undefined {
     return this.stamped?.history;
+  }
+
+  /** How long a channel's history and a user's index of views live after the last subscribe, identify or holder's renewal: past every view that holds them. */
+  private get dataTtl(): number {
+    return (
+      Math.max(
+        this.options.pendingTtl,
+        this.options.reconnectGrace + this.renewInterval,
+      ) + 1000
+    );
   }
 
   /** How often holders renew their leases (and their channels' histories). */
@@ -242,6 +261,7 @@ export class RedisRegistry implements RealtimeRegistry {
         loading: undefined,
         queued: [],
         leaseUntil: 0,
+        user: undefined,
       };
       this.views.set(digest, view);
       view.loading = this.load(digest, view);
@@ -277,6 +297,57 @@ export class RedisRegistry implements RealtimeRegistry {
           `Redis: could not release a view (${error.message}); it expires after pendingTtl`,
         ),
       );
+  }
+
+  async identify(
+    digest: string,
+    user: string,
+    info: string | undefined,
+  ): Promise<void> {
+    await this.link.whenReady();
+    await this.store.identify(digest, user, info);
+    const key = this.names.userKey(user);
+    await Promise.all([
+      this.clients.command.sadd(key, digest),
+      this.clients.command.pexpire(key, this.dataTtl),
+      this.clients.pubsub.publish(this.names.view(digest), 'i' + user),
+    ]).catch(fail);
+  }
+
+  /**
+   * README "Revocation": each view is marked revoked and its keys deleted in one script;
+   * then every holder with a live lease closes its connections and confirms with how
+   * many (a holder that cannot confirm while its lease runs makes the call reject).
+   */
+  async revoke(target: RevokeTarget, reason: string): Promise<number> {
+    await this.link.whenReady();
+    const command = this.clients.command;
+    const digests =
+      target.user !== undefined
+        ? await command.smembers(this.names.userKey(target.user)).catch(fail)
+        : [target.digest];
+    const counts = await Promise.all(
+      digests.map(async (digest) => {
+        const holders = await this.store.revoke(digest, REVOKED_TTL);
+        if (holders.length === 0) return 0;
+        const { id, done, sum } = this.acks.expect(
+          holders,
+          this.options.publishTimeout,
+        );
+        const revocation: Revocation = { q: id, r: this.instanceId, reason };
+        this.clients.pubsub
+          .publish(this.names.view(digest), 'r' + JSON.stringify(revocation))
+          .catch((error: unknown) => this.acks.fail(id, registryError(error)));
+        // The lease entries went with the view's keys: a holder that does not confirm may still deliver.
+        if ((await done).length > 0) throw unconfirmed();
+        return sum.value;
+      }),
+    );
+    if (target.user !== undefined && digests.length > 0)
+      await command
+        .srem(this.names.userKey(target.user), ...digests)
+        .catch(fail);
+    return counts.reduce((a, b) => a + b, 0);
   }
 
   listen(channel: string): void {
@@ -346,9 +417,10 @@ export class RedisRegistry implements RealtimeRegistry {
     await this.link.whenReady();
     await this.subscriptions.acquire(this.names.view(digest)).catch(fail);
     const sentAt = Date.now();
-    const channels = await this.store.attach(digest);
+    const { channels, user } = await this.store.attach(digest);
     if (this.views.get(digest) !== view) return;
     view.leaseUntil = sentAt + this.options.pendingTtl;
+    view.user = user;
     for (const channel of channels) this.addChannel(view, channel);
     this.applyQueued(view);
     await this.subscriptions
@@ -365,8 +437,9 @@ export class RedisRegistry implements RealtimeRegistry {
 
   private onMessage(channel: string, message: string): void {
     if (channel === this.ackChannel) {
-      const space = message.indexOf(' ');
-      this.acks.ack(Number(message.slice(0, space)), message.slice(space + 1));
+      // `<request> <instance>[ <count>]`
+      const [id, instance, count] = message.split(' ');
+      this.acks.ack(Number(id), instance, count ? Number(count) : 0);
     } else if (
       this.link.isStale &&
       (channel === this.names.wildcard ||
@@ -403,6 +476,22 @@ export class RedisRegistry implements RealtimeRegistry {
       this.subject.next({ type: 'direct', digest, channel, json });
       return;
     }
+    if (message[0] === 'i') {
+      // identify() on any instance: a holder keeps the user's index alive while it holds the view.
+      const view = this.views.get(digest);
+      if (view) view.user = message.slice(1);
+      return;
+    }
+    if (message[0] === 'r') {
+      let revocation: Revocation;
+      try {
+        revocation = JSON.parse(message.slice(1)) as Revocation;
+      } catch {
+        return;
+      }
+      this.revoked(digest, revocation);
+      return;
+    }
     let change: Change;
     try {
       change = JSON.parse(message.slice(1)) as Change;
@@ -414,6 +503,31 @@ export class RedisRegistry implements RealtimeRegistry {
       void this.applyChange(digest, message[0] === 's', change);
     if (view?.loading) view.queued.push(apply);
     else apply();
+  }
+
+  /** A view held here was revoked: its connections close (the gateway), its local state goes; then confirm with how many. */
+  private revoked(digest: string, revocation: Revocation): void {
+    const view = this.views.get(digest);
+    let count = 0;
+    if (view) {
+      count = view.connections;
+      this.dropView(digest, view);
+      this.subject.next({ type: 'revoke', digest, reason: revocation.reason });
+    }
+    this.clients.pubsub
+      .publish(
+        this.names.instance(revocation.r),
+        `${revocation.q} ${this.instanceId} ${count}`,
+      )
+      .catch(toVoid);
+  }
+
+  /** Forgets a held view here without touching Redis (it is gone there already). */
+  private dropView(digest: string, view: HeldView): void {
+    this.views.delete(digest);
+    for (const channel of view.channels)
+      this.subscriptions.release(this.names.channel(channel));
+    this.subscriptions.release(this.names.view(digest));
   }
 
   /** Applies a change from any instance to a view held here, then confirms it by name. */
@@ -469,6 +583,13 @@ export class RedisRegistry implements RealtimeRegistry {
   private renew(): void {
     if (this.link.isStale || !this.link.commandUp()) return;
     this.keepHistories().catch(toVoid);
+    // The user indexes of held views live on (one PEXPIRE per user, not per connection).
+    const users = new Set<string>();
+    for (const view of this.views.values()) if (view.user) users.add(view.user);
+    for (const user of users)
+      this.clients.command
+        .pexpire(this.names.userKey(user), this.dataTtl)
+        .catch(toVoid);
     for (const [digest, view] of this.views) {
       if (view.loading) continue;
       const sentAt = Date.now();
@@ -541,9 +662,22 @@ export class RedisRegistry implements RealtimeRegistry {
     try {
       const sentAt = Date.now();
       const copy = sentAt < view.leaseUntil ? [...view.channels] : [];
-      const stored = await this.store.attach(digest, copy);
+      let read;
+      try {
+        read = await this.store.attach(digest, copy);
+      } catch (error) {
+        if ((error as RealtimeError).code !== 'revoked') throw error;
+        // Revoked while this instance was cut off: it missed the announcement.
+        if (this.views.get(digest) === view) {
+          this.dropView(digest, view);
+          this.subject.next({ type: 'revoke', digest, reason: 'revoked' });
+        }
+        return;
+      }
+      const stored = read.channels;
       if (this.views.get(digest) !== view) return;
       view.leaseUntil = sentAt + this.options.pendingTtl;
+      view.user = read.user;
       const removed: string[] = [];
       for (const channel of view.channels)
         if (!stored.has(channel)) removed.push(channel);
