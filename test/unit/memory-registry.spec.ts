@@ -1,6 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RealtimeError } from '../../src/exceptions/realtime.error';
-import { MemoryRegistry } from '../../src/registry/memory.registry';
+import {
+  MemoryRegistry,
+  REVOKED_TTL,
+} from '../../src/registry/memory.registry';
 import type { RegistryEvent } from '../../src/registry/realtime-registry';
 import { TOO_MANY_CHANNELS } from '../../src/realtime.messages';
 
@@ -265,6 +268,88 @@ describe('MemoryRegistry: expiry (fake timers)', () => {
     expect(r.channelsOf('d')).toEqual(['a']);
     vi.advanceTimersByTime(1);
     expect(r.channelsOf('d')).toBeUndefined();
+  });
+});
+
+describe('MemoryRegistry: users and revocation (README "Revocation")', () => {
+  it('revoke({ user }) takes every view identified as the user: counts live connections, emits revoke, drops the views', async () => {
+    const { r, events } = registry();
+    await r.subscribe('a1', ['room']);
+    await r.identify('a1', 'alice', '{"n":1}');
+    await r.identify('a2', 'alice', undefined); // identified before it subscribed
+    await r.identify('b1', 'bob', undefined);
+    await r.attach('a1');
+    await r.attach('a1');
+    expect(await r.revoke({ user: 'alice' }, 'bye')).toBe(2);
+    expect(events).toEqual([
+      { type: 'revoke', digest: 'a1', reason: 'bye' },
+      { type: 'revoke', digest: 'a2', reason: 'bye' },
+    ]);
+    expect(r.channelsOf('a1')).toBeUndefined();
+    expect(r.channelsOf('b1')).toEqual([]);
+    // Nothing of alice is left to revoke; bob is untouched.
+    expect(await r.revoke({ user: 'alice' }, 'again')).toBe(0);
+    expect(events).toHaveLength(2);
+  });
+
+  it('a revoked view is inert for REVOKED_TTL: attach, subscribe and identify reject with revoked; then it may be used again', async () => {
+    const { r } = registry();
+    await r.subscribe('d', ['room']);
+    expect(await r.revoke({ digest: 'd' }, 'x')).toBe(0);
+    for (const call of [
+      () => r.attach('d'),
+      () => r.subscribe('d', ['room']),
+      () => r.identify('d', 'u', undefined),
+    ])
+      await expect(call()).rejects.toMatchObject({ code: 'revoked' });
+    vi.advanceTimersByTime(REVOKED_TTL - 1);
+    await expect(r.attach('d')).rejects.toMatchObject({ code: 'revoked' });
+    vi.advanceTimersByTime(1);
+    await expect(r.attach('d')).resolves.toEqual([]);
+  });
+
+  it('identifying a view again moves it to the new user; an identified view keeps its user through reconnectGrace, then leaves the index', async () => {
+    const { r, events } = registry();
+    await r.identify('v', 'alice', undefined);
+    await r.identify('v', 'carol', undefined);
+    expect(await r.revoke({ user: 'alice' }, 'x')).toBe(0);
+    expect(events).toEqual([]);
+    await r.attach('v');
+    r.detach('v');
+    vi.advanceTimersByTime(GRACE - 1);
+    expect(r.size).toBe(1);
+    vi.advanceTimersByTime(1);
+    expect(r.size).toBe(0);
+    expect(await r.revoke({ user: 'carol' }, 'x')).toBe(0);
+    expect(events).toEqual([]);
+  });
+
+  it('revoking a view that does not exist marks it revoked and closes nothing', async () => {
+    const { r, events } = registry();
+    expect(await r.revoke({ digest: 'never' }, 'x')).toBe(0);
+    expect(events).toEqual([]);
+    await expect(r.attach('never')).rejects.toMatchObject({ code: 'revoked' });
+  });
+
+  it("one of a user's views expiring leaves the others in the index", async () => {
+    const { r, events } = registry();
+    await r.identify('old', 'ann', undefined);
+    vi.advanceTimersByTime(PENDING_TTL / 2);
+    await r.identify('new', 'ann', undefined);
+    await r.attach('new');
+    vi.advanceTimersByTime(PENDING_TTL / 2);
+    expect(r.size).toBe(1);
+    expect(await r.revoke({ user: 'ann' }, 'x')).toBe(1);
+    expect(events).toEqual([{ type: 'revoke', digest: 'new', reason: 'x' }]);
+  });
+
+  it('a pending identified view expires after pendingTtl and leaves the index', async () => {
+    const { r, events } = registry();
+    await r.identify('p', 'pat', undefined);
+    vi.advanceTimersByTime(PENDING_TTL);
+    expect(r.size).toBe(0);
+    expect(await r.revoke({ user: 'pat' }, 'x')).toBe(0);
+    expect(events).toEqual([]);
   });
 });
 
