@@ -135,6 +135,10 @@ export class RealtimeService {
       slowConsumerCloses: c.slowConsumerCloses,
       rejections: { ...c.rejections },
       closes: { ...c.closes },
+      history: {
+        recovered: c.recoveries.true,
+        failed: { ...c.recoveries.false },
+      },
     };
   }
 }

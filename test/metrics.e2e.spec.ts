@@ -109,6 +109,11 @@ describe('metrics: prom-client collectors (README "Metrics and health")', () => 
       m.get('rt_recoveries_total{recovered="false",reason="unknown_view"}'),
     ).toBe(1);
     expect(m.get('rt_messages_received_total')).toBe(2);
+    // stats() tells the same resumes (SPEC §12).
+    expect(t.realtime.stats().history).toEqual({
+      recovered: 1,
+      failed: { unknown_view: 1 },
+    });
     // Two resume frames, the push, two replies.
     expect(m.get('rt_messages_sent_total')).toBe(5);
     expect(m.get('rt_publish_duration_seconds_count')).toBe(1);

@@ -17,8 +17,13 @@ export interface RealtimeStats {
   framesDropped: number;
   /** Connections closed with 4000 because their outbound buffer was full. */
   slowConsumerCloses: number;
-  /** Sockets closed, by reason: `normal`, `going_away`, `shutdown`, `rate_limited`, `slow_consumer`, `heartbeat_timeout`, `message_too_big`, `invalid_payload`, `abnormal`, … */
+  /** Sockets closed, by reason: `normal`, `going_away`, `shutdown`, `rate_limited`, `slow_consumer`, `heartbeat_timeout`, `message_too_big`, `invalid_payload`, `revoked`, `abnormal`, … */
   closes: Record<string, number>;
   /** Handshakes refused, by reason. */
   rejections: Record<string, number>;
+  /**
+   * Resume frames sent (README "Delivery guarantees"): how many said `recovered: true`,
+   * and per reason how many named it in `failed` (all zero with `history: false`).
+   */
+  history: { recovered: number; failed: Record<string, number> };
 }
