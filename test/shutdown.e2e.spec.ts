@@ -1,5 +1,14 @@
+import { Test } from '@nestjs/testing';
+import type { Server } from 'node:http';
+import { createConnection, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { MessageHandler, RealtimeService, type RealtimeRegistry } from '../src';
+import {
+  MessageHandler,
+  RealtimeModule,
+  RealtimeService,
+  RealtimeWsAdapter,
+  type RealtimeRegistry,
+} from '../src';
 import { MemoryRegistry } from '../src/registry/memory.registry';
 import { FixtureController } from './fixtures/fixture.controller';
 import { startApp } from './support/app';
@@ -202,5 +211,51 @@ describe('shutdown while a handshake waits for the registry', () => {
     expect(closed).toBe('closed');
     expect(opened).toMatch(/503/);
     expect(t.realtime.stats().rejections.shutting_down).toBe(1);
+  });
+});
+
+describe('shutdown: an upgrade between the WebSocket adapter closing and the HTTP server closing', () => {
+  it('is answered (no listener keeps the socket), so app.close() returns', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [RealtimeModule.forRoot({})],
+      controllers: [FixtureController],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    const adapter = new RealtimeWsAdapter(app);
+    app.useWebSocketAdapter(adapter);
+    await app.listen(0, '127.0.0.1');
+    const server = app.getHttpServer() as Server;
+    const { port } = server.address() as AddressInfo;
+    // What app.close() does first: the WebSocket side goes (Nest's socket module disposes the adapter).
+    await adapter.dispose();
+    // A browser reconnecting right then: its upgrade must get an answer, not hang.
+    const answered = await new Promise<string>((resolve) => {
+      const socket = createConnection({ host: '127.0.0.1', port }, () =>
+        socket.write(
+          'GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+            'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+        ),
+      );
+      const timer = setTimeout(() => {
+        socket.destroy();
+        resolve('no answer within 3 s');
+      }, 3000);
+      socket.once('data', (data) => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(data.toString().split('\r\n')[0]);
+      });
+      socket.once('close', () => {
+        clearTimeout(timer);
+        resolve('closed');
+      });
+    });
+    expect(answered).not.toBe('no answer within 3 s');
+    expect(server.listenerCount('upgrade')).toBe(0);
+    const closed = await Promise.race([
+      app.close().then(() => 'closed'),
+      new Promise<string>((r) => setTimeout(() => r('still open'), 5000)),
+    ]);
+    expect(closed).toBe('closed');
   });
 });
