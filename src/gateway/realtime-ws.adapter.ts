@@ -41,15 +41,32 @@ export class RealtimeWsAdapter extends WsAdapter {
     return server;
   }
 
+  /**
+   * Takes our listener off the HTTP server with WsAdapter's own: an 'upgrade' listener
+   * that does not take the socket would hold it open, and with it the HTTP server's
+   * close (a browser reconnecting between the two steps of app.close()).
+   */
+  override async dispose(): Promise<void> {
+    this.stopLogging?.();
+    this.stopLogging = undefined;
+    await super.dispose();
+  }
+
+  private stopLogging: (() => void) | undefined;
+
   /** Upgrades to another path are told at debug (README "Troubleshooting": nothing arrives?). */
   private logOtherPaths(httpServer: unknown, path: string | undefined): void {
     const server = httpServer as
       | {
           on?(event: 'upgrade', listener: (req: IncomingMessage) => void): void;
+          off?(
+            event: 'upgrade',
+            listener: (req: IncomingMessage) => void,
+          ): void;
         }
       | undefined;
-    if (!server?.on || !path) return;
-    server.on('upgrade', (req) => {
+    if (!server?.on || !path || this.stopLogging) return;
+    const listener = (req: IncomingMessage) => {
       const url = req.url ?? '/';
       const q = url.indexOf('?');
       const pathname = q === -1 ? url : url.slice(0, q);
@@ -57,7 +74,9 @@ export class RealtimeWsAdapter extends WsAdapter {
         this.logger.debug(
           `WebSocket upgrade to ${JSON.stringify(pathname.slice(0, 200))}: not the realtime path "${path}" (the client's path option must match the module's "path"; another gateway of the app may serve it)`,
         );
-    });
+    };
+    server.on('upgrade', listener);
+    this.stopLogging = () => server.off?.('upgrade', listener);
   }
 
   /**
