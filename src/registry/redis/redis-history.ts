@@ -63,11 +63,13 @@ export class RedisHistory implements RegistryHistory {
    */
   async positions(channels: readonly string[]): Promise<string[]> {
     if (channels.length === 0) return [];
-    const listed = this.listChannels(channels);
-    const positions = await Promise.all(
-      channels.map((channel) => this.store.ensure(channel, newEpoch())),
-    );
-    await listed;
+    // Both awaited together: a refusal of either is the caller's, never unhandled.
+    const [positions] = await Promise.all([
+      Promise.all(
+        channels.map((channel) => this.store.ensure(channel, newEpoch())),
+      ),
+      this.listChannels(channels),
+    ]);
     return positions.map(positionText);
   }
 
