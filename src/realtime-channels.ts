@@ -40,7 +40,7 @@ function serialize(message: unknown): string {
 }
 
 /** Runs `operation`, turning a synchronous refusal into a rejected promise. */
-function attempt(operation: () => Promise<void>): Promise<void> {
+function attempt<T>(operation: () => Promise<T>): Promise<T> {
   try {
     return operation();
   } catch (error) {
@@ -72,11 +72,14 @@ export class RealtimeChannels {
   }
 
   /** Counts a registry failure of `op` (metrics `registry_errors_total`) and, for pushes, the time to accepted. */
-  private tracked(op: string, operation: () => Promise<void>): Promise<void> {
+  private tracked<T>(op: string, operation: () => Promise<T>): Promise<T> {
     const timings = op === 'publish' ? this.stats.timings : undefined;
     const started = timings ? performance.now() : 0;
     return attempt(operation).then(
-      () => timings?.publish((performance.now() - started) / 1000),
+      (result) => {
+        timings?.publish((performance.now() - started) / 1000);
+        return result;
+      },
       (error: unknown) => {
         if (isRegistryFailure(error)) this.stats.registryError(op);
         throw error;
@@ -145,20 +148,13 @@ export class RealtimeChannels {
       const json = info === undefined ? undefined : serialize(info);
       if (json !== undefined && Buffer.byteLength(json) > MAX_INFO)
         throw new RealtimeError('invalid_user', INVALID_USER);
-      const registry = this.registry;
-      if (!registry.identify)
-        throw new RealtimeError(
-          'registry_error',
-          NO_IDENTITY_SUPPORT(registry.kind, 'identify'),
-        );
-      return registry.identify(digest, user, json);
+      return this.member('identify').call(this.registry, digest, user, json);
     });
   }
 
   /** README "Revocation": closes the target's connections everywhere; resolves with how many. */
   revoke(target: unknown, reason: unknown): Promise<number> {
-    let closed = 0;
-    return this.tracked('revoke', async () => {
+    return this.tracked('revoke', () => {
       const t = target as Partial<RevokeTarget> | null;
       const valid =
         typeof t === 'object' &&
@@ -174,14 +170,25 @@ export class RealtimeChannels {
         Buffer.byteLength(reason) > MAX_REASON
       )
         throw new RealtimeError('bad_request', INVALID_REVOKE_TARGET);
-      const registry = this.registry;
-      if (!registry.revoke)
-        throw new RealtimeError(
-          'registry_error',
-          NO_IDENTITY_SUPPORT(registry.kind, 'revoke'),
-        );
-      closed = await registry.revoke(t as RevokeTarget, reason);
-    }).then(() => closed);
+      return this.member('revoke').call(
+        this.registry,
+        t as RevokeTarget,
+        reason,
+      );
+    });
+  }
+
+  /** An optional registry member, or the error that names the registry lacking it. */
+  private member<K extends 'identify' | 'revoke'>(
+    name: K,
+  ): NonNullable<RealtimeRegistry[K]> {
+    const member = this.registry[name];
+    if (!member)
+      throw new RealtimeError(
+        'registry_error',
+        NO_IDENTITY_SUPPORT(this.registry.kind, name),
+      );
+    return member as NonNullable<RealtimeRegistry[K]>;
   }
 
   unsubscribe(digest: string, channels: ChannelArgs): Promise<void> {

@@ -39,13 +39,14 @@ export class RealtimeStatsCounter {
     this.disconnects[code] = (this.disconnects[code] ?? 0) + 1;
   }
 
-  /** A resume frame went out with these failures (none: recovered). */
-  resumed(failed: Readonly<Record<string, ResumeFailure>>): void {
+  /** `frames` resume frames went out with these failures (none: recovered). */
+  resumed(failed: Readonly<Record<string, ResumeFailure>>, frames = 1): void {
     const reasons = new Set<ResumeFailure>();
     for (const channel in failed) reasons.add(failed[channel]);
-    if (reasons.size === 0) this.recoveries.true++;
+    if (reasons.size === 0) this.recoveries.true += frames;
     const counts = this.recoveries.false;
-    for (const reason of reasons) counts[reason] = (counts[reason] ?? 0) + 1;
+    for (const reason of reasons)
+      counts[reason] = (counts[reason] ?? 0) + frames;
   }
 
   registryError(op: string): void {

@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RealtimeModuleOptions } from '../src';
 import { encodeSince } from '../src/protocol/resume';
 import { startApp, type TestApp } from './support/app';
-import { getPage, postJson } from './support/http-client';
+import { frames, open, push, render } from './support/history-views';
+import { postJson } from './support/http-client';
 import { connect, handshakeStatus, type TestClient } from './support/ws-client';
 
 // README "Delivery guarantees" on the memory registry: the render gap, reconnects with
@@ -23,51 +24,12 @@ afterEach(async () => {
   await Promise.all(apps.splice(0).map((t) => t.close()));
 });
 
-/** A page render that subscribed its view to `channels` (no socket yet). */
-async function render(
-  t: TestApp,
-  ...channels: string[]
-): Promise<{ id: string; key: string }> {
-  const page = await getPage(`${t.url}/plain`);
-  const id = page.connectionId as string;
-  const key = page.key as string;
-  const res = await postJson(`${t.url}/subscribe`, { channels }, key, id);
-  expect(res.status).toBe(200);
-  return { id, key };
-}
-
-function open(
-  t: TestApp,
-  view: { id: string; key: string },
-  since?: TestClient['positions'],
-): Promise<TestClient> {
-  return connect(t.url, {
-    connectionId: view.id,
-    key: view.key,
-    since,
-    offsets: 'keep',
-  });
-}
-
-/** The next `n` frames, for comparing whole runs. */
-async function frames(client: TestClient, n: number): Promise<unknown[]> {
-  const out: unknown[] = [];
-  for (let i = 0; i < n; i++) out.push(await client.next());
-  return out;
-}
-
 /** The resume frame of a connection the server knows nothing for. */
 const unknownView = (...channels: string[]) => ({
   recovered: false,
   replayed: 0,
   epoch: {},
   failed: Object.fromEntries(channels.map((c) => [c, 'unknown_view'])),
-});
-
-const push = (channel: string, payload: unknown, offset: number) => ({
-  channel,
-  payload,
-  offset,
 });
 
 describe('no gap on the memory registry', () => {

@@ -2,15 +2,15 @@ import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RealtimeModuleOptions } from '../src';
-import { startApp, type TestApp } from './support/app';
-import { getPage, postJson } from './support/http-client';
+import { registriesReady, startApp, type TestApp } from './support/app';
+import { frames, open, push, render } from './support/history-views';
 import {
   redisAvailable,
   startRedis,
   type RedisProcess,
 } from './support/redis-server';
 import { startProxy, type TcpProxy } from './support/tcp-proxy';
-import { connect, type TestClient } from './support/ws-client';
+import type { TestClient } from './support/ws-client';
 
 // README "Delivery guarantees" on the Redis registry, across instances: the render gap,
 // reconnects to another instance with `since`, the reasons a channel cannot be
@@ -34,53 +34,6 @@ function options(
   };
 }
 
-/** Until every app's registry is ready (bounded); usable in hooks. */
-async function ready(...apps: TestApp[]): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!apps.every((t) => t.realtime.stats().registry.ready)) {
-    if (Date.now() > deadline) throw new Error('registries not ready in 15 s');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-/** A page render on `t` that subscribed its view to `channels` (no socket yet). */
-async function render(
-  t: TestApp,
-  ...channels: string[]
-): Promise<{ id: string; key: string }> {
-  const page = await getPage(`${t.url}/plain`);
-  const id = page.connectionId as string;
-  const key = page.key as string;
-  const res = await postJson(`${t.url}/subscribe`, { channels }, key, id);
-  expect(res.status).toBe(200);
-  return { id, key };
-}
-
-function open(
-  t: TestApp,
-  view: { id: string; key: string },
-  since?: TestClient['positions'],
-): Promise<TestClient> {
-  return connect(t.url, {
-    connectionId: view.id,
-    key: view.key,
-    since,
-    offsets: 'keep',
-  });
-}
-
-async function frames(client: TestClient, n: number): Promise<unknown[]> {
-  const out: unknown[] = [];
-  for (let i = 0; i < n; i++) out.push(await client.next());
-  return out;
-}
-
-const push = (channel: string, payload: unknown, offset: number) => ({
-  channel,
-  payload,
-  offset,
-});
-
 describe.skipIf(!redisAvailable())(
   'history on Redis: two instances on one redis-server',
   () => {
@@ -93,7 +46,7 @@ describe.skipIf(!redisAvailable())(
       redis = await startRedis();
       a = await startApp(options(redis.url, 'hx:'));
       b = await startApp(options(redis.url, 'hx:'));
-      await ready(a, b);
+      await registriesReady([a, b]);
     }, 30_000);
     afterEach(async () => {
       await Promise.all(clients.splice(0).map((c) => c.close()));
@@ -216,7 +169,7 @@ describe.skipIf(!redisAvailable())('history on Redis: limits', () => {
     const a = await startApp(options(redis.url, prefix, extra));
     const b = await startApp(options(redis.url, prefix, extra));
     apps.push(a, b);
-    await ready(a, b);
+    await registriesReady([a, b]);
     return { a, b };
   }
 
@@ -293,7 +246,7 @@ describe.skipIf(!redisAvailable())('history on Redis: limits', () => {
       } finally {
         inspect.disconnect();
       }
-      await ready(a, b);
+      await registriesReady([a, b]);
       await a.realtime.push('after', 'ep');
       const told = await client.resume();
       expect(told.recovered).toBe(false);
@@ -338,7 +291,7 @@ describe.skipIf(!redisAvailable())(
       const a = await startApp(options(redis.url, prefix, extra));
       const b = await startApp(options(proxy.url, prefix, extra));
       apps.push(a, b);
-      await ready(a, b);
+      await registriesReady([a, b]);
       return { a, b };
     }
 
@@ -429,7 +382,7 @@ describe.skipIf(!redisAvailable())(
       redis = await startRedis();
       a = await startApp(options(redis.url, 'prop:', { history: { size: 4 } }));
       b = await startApp(options(redis.url, 'prop:', { history: { size: 4 } }));
-      await ready(a, b);
+      await registriesReady([a, b]);
     }, 30_000);
     afterAll(async () => {
       await Promise.all([a?.close(), b?.close()]);

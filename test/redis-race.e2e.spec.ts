@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RealtimeModuleOptions } from '../src';
-import { startApp, type TestApp } from './support/app';
+import { registriesReady, startApp, type TestApp } from './support/app';
 import { startCpuBurners, type CpuBurners } from './support/cpu-burners';
 import { getPage, type Page } from './support/http-client';
 import {
@@ -145,16 +145,6 @@ function redisOptions(
   };
 }
 
-/** Polls (bounded) until every instance's registry is connected and in sync. */
-async function readyWithin(apps: TestApp[], timeout: number): Promise<void> {
-  const deadline = Date.now() + timeout;
-  while (!apps.every((t) => t.realtime.stats().registry.ready)) {
-    if (Date.now() > deadline)
-      throw new Error(`the registries were not ready within ${timeout} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /** The next frame, or the error that ended the wait (a timeout, a close). */
 async function nextFrame(
   client: TestClient,
@@ -211,7 +201,7 @@ describe.skipIf(!redisAvailable()).each([
         { via: 'direct', app: direct },
         { via: 'slow link', app: slow },
       ];
-      await readyWithin(apps, 10_000);
+      await registriesReady(apps, 10_000);
       burners = await startCpuBurners(BURNERS, BURN_FOR);
     }, 30_000);
 

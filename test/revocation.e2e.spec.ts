@@ -14,7 +14,7 @@ import {
 import { RealtimeIdentity } from '../src/identity/realtime-identity';
 import { RealtimeChannels } from '../src/realtime-channels';
 import { FixtureController, page } from './fixtures/fixture.controller';
-import { startApp, type TestApp } from './support/app';
+import { registriesReady, startApp, type TestApp } from './support/app';
 import { getPage, postJson } from './support/http-client';
 import {
   redisAvailable,
@@ -256,14 +256,7 @@ if (redisAvailable()) {
     };
     const a = await startApp(options, controllers);
     const b = await startApp(options, controllers);
-    const deadline = Date.now() + 15_000;
-    while (
-      !a.realtime.stats().registry.ready ||
-      !b.realtime.stats().registry.ready
-    ) {
-      if (Date.now() > deadline) throw new Error('registries not ready');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await registriesReady([a, b]);
     return {
       a,
       b,

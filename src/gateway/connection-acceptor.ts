@@ -215,18 +215,14 @@ export class ConnectionAcceptor {
         `${option} (${limit}) reached ${from}`,
       );
     }
-    if (!valid)
-      return this.complete(
+    // An id that was not issued for this key, or a view revoked by disconnect(): the socket opens, inert.
+    const inert = (reason: string) =>
+      this.complete(
         req,
-        {
-          place,
-          valid: null,
-          connected: false,
-          since,
-          inert: inertReason(key, connectionId),
-        },
+        { place, valid: null, connected: false, since, inert: reason },
         callback,
       );
+    if (!valid) return inert(inertReason(key, connectionId));
     this.hub.open(this.identity.digest(key, connectionId)).then(
       (view) =>
         this.complete(
@@ -236,18 +232,7 @@ export class ConnectionAcceptor {
         ),
       (error: unknown) => {
         if ((error as { code?: unknown } | null)?.code === 'revoked')
-          // README "Revocation": a revoked view's id stays inert, told like any other inert id.
-          return this.complete(
-            req,
-            {
-              place,
-              valid: null,
-              connected: false,
-              since,
-              inert: 'the view was revoked (disconnect())',
-            },
-            callback,
-          );
+          return inert('the view was revoked (disconnect())');
         this.limits.release(address, key);
         this.stats.registryError('attach');
         this.refuse(
@@ -266,25 +251,19 @@ export class ConnectionAcceptor {
     handshake: Handshake,
     callback: VerifyCallback,
   ): void {
-    if (!this.accepting) {
-      // Shutdown began while the view loaded: its sockets are closed already, this one would outlive it.
-      this.limits.release(handshake.place.address, handshake.place.key);
-      if (handshake.valid) this.hub.abandon(handshake.valid.view);
-      return this.refuse(
-        callback,
-        503,
-        'shutting_down',
-        'after shutdown began',
-      );
-    }
-    req[kHandshake] = handshake;
     try {
-      callback(true);
+      if (this.accepting) {
+        req[kHandshake] = handshake;
+        callback(true);
+      } else {
+        // Shutdown began while the view loaded: its sockets are closed already, this one would outlive it.
+        this.refuse(callback, 503, 'shutting_down', 'after shutdown began');
+      }
     } catch (error) {
       this.logger.error(error);
     } finally {
       if (!handshake.connected) {
-        // The client went away before the upgrade completed.
+        // The upgrade did not complete: the client went away, or shutdown refused it.
         this.limits.release(handshake.place.address, handshake.place.key);
         if (handshake.valid) this.hub.abandon(handshake.valid.view);
       }

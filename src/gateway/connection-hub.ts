@@ -306,8 +306,7 @@ export class ConnectionHub implements Outlet {
         // Told at once, per channel, without disconnecting (README "Delivery guarantees").
         const connections = this.index.get(event.channel);
         if (connections === undefined) break;
-        for (let i = 0; i < connections.size; i++)
-          this.stats.resumed({ [event.channel]: event.reason });
+        this.stats.resumed({ [event.channel]: event.reason }, connections.size);
         this.write(
           connections,
           resumeFrame(

@@ -9,16 +9,14 @@ import { planResume, unknownViewPlan } from '../history/resume-plan';
 import type { HistoryOptions } from '../options';
 import type { Positions } from '../protocol/resume';
 import { REVOKED_VIEW, TOO_MANY_CHANNELS } from '../realtime.messages';
-import type {
-  RealtimeRegistry,
-  RegistryEvent,
-  RegistryHistory,
-  ResumePlan,
-  RevokeTarget,
+import {
+  REVOKED_TTL,
+  type RealtimeRegistry,
+  type RegistryEvent,
+  type RegistryHistory,
+  type ResumePlan,
+  type RevokeTarget,
 } from './realtime-registry';
-
-/** How long a revoked view's id stays inert (README "Revocation"). */
-export const REVOKED_TTL = 24 * 60 * 60 * 1000;
 
 interface ViewState {
   /** Its channels, each with where the view subscribed in the channel's history (null: history off). */

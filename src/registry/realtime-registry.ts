@@ -68,6 +68,9 @@ export type RegistryEvent =
       readonly reason: GapReason;
     };
 
+/** How long a revoked view's id stays inert, on every registry (README "Revocation"). */
+export const REVOKED_TTL = 24 * 60 * 60 * 1000;
+
 /** Whose connections `disconnect()` closes (README "Revocation"). */
 export type RevokeTarget =
   | { readonly user: string; readonly digest?: undefined }
@@ -132,11 +135,14 @@ export interface RegistryHistory {
     channel: string,
     since: number | undefined,
     limit: number,
-  ): Promise<{
-    epoch: string | null;
-    offset: number;
-    entries: ReadonlyArray<{ offset: number; json: string }>;
-  }>;
+  ): Promise<RetainedMessages>;
+}
+
+/** What `RegistryHistory.read` finds: the channel's position and its kept messages as JSON text. */
+export interface RetainedMessages {
+  readonly epoch: string | null;
+  readonly offset: number;
+  readonly entries: ReadonlyArray<{ offset: number; json: string }>;
 }
 
 /**

@@ -145,3 +145,16 @@ export async function startApp(
     close: () => app.close(),
   };
 }
+
+/** Until every app's registry is ready (Redis connected and in sync), bounded; usable in hooks. */
+export async function registriesReady(
+  apps: readonly TestApp[],
+  timeout = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!apps.every((t) => t.realtime.stats().registry.ready)) {
+    if (Date.now() > deadline)
+      throw new Error(`the registries were not ready within ${timeout} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

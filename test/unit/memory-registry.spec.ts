@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RealtimeError } from '../../src/exceptions/realtime.error';
+import { MemoryRegistry } from '../../src/registry/memory.registry';
 import {
-  MemoryRegistry,
   REVOKED_TTL,
-} from '../../src/registry/memory.registry';
-import type { RegistryEvent } from '../../src/registry/realtime-registry';
+  type RegistryEvent,
+} from '../../src/registry/realtime-registry';
 import { TOO_MANY_CHANNELS } from '../../src/realtime.messages';
 
 // SPEC §6.3: a never-connected view expires after pendingTtl, a disconnected one after

@@ -19,7 +19,11 @@ const outlet: Outlet = {
   slowConsumer: () => undefined,
 };
 
-function connection(): { c: RealtimeConnection; sent: string[] } {
+function connection(): {
+  c: RealtimeConnection;
+  sent: string[];
+  socket: RecordingSocket;
+} {
   const socket = new RecordingSocket();
   const c = new RealtimeConnection(
     socket as unknown as WebSocket,
@@ -31,7 +35,7 @@ function connection(): { c: RealtimeConnection; sent: string[] } {
     10,
     outlet,
   );
-  return { c, sent: socket.sent };
+  return { c, sent: socket.sent, socket };
 }
 
 const frame = (channel: string, n: number) =>
@@ -190,17 +194,7 @@ describe('resumes', () => {
   });
 
   it('a resume that holds more than MAX_HELD_WHILE_RESUMING pushes of a channel closes the socket with 1011 (it reconnects and resumes)', () => {
-    const socket = new RecordingSocket();
-    const c = new RealtimeConnection(
-      socket as unknown as WebSocket,
-      {} as RealtimeUpgradeRequest,
-      'id',
-      null,
-      null,
-      { address: '127.0.0.1', key: undefined },
-      10,
-      outlet,
-    );
+    const { c, socket } = connection();
     holdForResume(c, ['a'], true);
     for (let n = 1; n <= MAX_HELD_WHILE_RESUMING; n++)
       expect(live(c, 'a', n)).toBe(true);

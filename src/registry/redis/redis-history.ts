@@ -1,15 +1,21 @@
 import { ChannelPattern } from '../../channels';
 import type { HistoryOptions } from '../../options';
 import type { Positions } from '../../protocol/resume';
-import type { HistoryPosition } from '../../history/channel-histories';
-import { newEpoch } from '../../history/channel-histories';
+import {
+  type HistoryPosition,
+  newEpoch,
+} from '../../history/channel-histories';
 import {
   planResume,
   replayStart,
   unknownViewPlan,
   type ResumeRequest,
 } from '../../history/resume-plan';
-import type { RegistryHistory, ResumePlan } from '../realtime-registry';
+import type {
+  RegistryHistory,
+  ResumePlan,
+  RetainedMessages,
+} from '../realtime-registry';
 import type { GapFill } from './push-sequence';
 import type { RedisClient } from './redis-clients';
 import { fail } from './redis-errors';
@@ -153,11 +159,7 @@ export class RedisHistory implements RegistryHistory {
     channel: string,
     since: number | undefined,
     limit: number,
-  ): Promise<{
-    epoch: string | null;
-    offset: number;
-    entries: ReadonlyArray<{ offset: number; json: string }>;
-  }> {
+  ): Promise<RetainedMessages> {
     const read = await this.store.read(
       channel,
       since ?? '-',

@@ -3,11 +3,12 @@ import { Subject } from 'rxjs';
 import { RealtimeError } from '../../exceptions/realtime.error';
 import type { HistoryOptions } from '../../options';
 import { TOO_MANY_CHANNELS } from '../../realtime.messages';
-import type {
-  RealtimeRegistry,
-  RegistryEvent,
-  RegistryHistory,
-  RevokeTarget,
+import {
+  REVOKED_TTL,
+  type RealtimeRegistry,
+  type RegistryEvent,
+  type RegistryHistory,
+  type RevokeTarget,
 } from '../realtime-registry';
 import { HeldPushes } from './held-pushes';
 import { PendingAcks } from './pending-acks';
@@ -40,9 +41,6 @@ interface HeldView {
   /** The app user it was identified as (README "Users and presence"). */
   user: string | undefined;
 }
-
-/** How long a revoked view's id stays inert (README "Revocation"). */
-const REVOKED_TTL = 24 * 60 * 60 * 1000;
 
 /** A revocation announced on a view's control channel. */
 interface Revocation {
