@@ -30,10 +30,17 @@ export type {
 } from './interfaces';
 export { REALTIME_REGISTRY } from './realtime.constants';
 export type {
+  PresenceChange,
+  PresenceUser,
+} from './presence/realtime-presence';
+export type {
   ChannelHistoryRead,
+  PresenceCounts,
+  PresenceEntry,
   RealtimeRegistry,
   RegistryEvent,
   RegistryHistory,
+  RegistryPresence,
   ReplayedPush,
   ResumePlan,
 } from './registry/realtime-registry';

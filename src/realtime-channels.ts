@@ -72,7 +72,7 @@ export class RealtimeChannels {
   }
 
   /** Counts a registry failure of `op` (metrics `registry_errors_total`) and, for pushes, the time to accepted. */
-  private tracked<T>(op: string, operation: () => Promise<T>): Promise<T> {
+  tracked<T>(op: string, operation: () => Promise<T>): Promise<T> {
     const timings = op === 'publish' ? this.stats.timings : undefined;
     const started = timings ? performance.now() : 0;
     return attempt(operation).then(

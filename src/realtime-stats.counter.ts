@@ -29,6 +29,13 @@ export class RealtimeStatsCounter {
   /** Registry operations that failed (`registry_unavailable`, `registry_error`), by operation. */
   readonly registryErrors: Record<string, number> = {};
   timings: RealtimeTimings | undefined;
+  /** Presence transitions heard (README "Users and presence"), each once across instances. */
+  readonly presence = { joins: 0, leaves: 0 };
+
+  presenceChanged(change: 'join' | 'leave'): void {
+    if (change === 'join') this.presence.joins++;
+    else this.presence.leaves++;
+  }
 
   reject(reason: string): void {
     this.rejections[reason] = (this.rejections[reason] ?? 0) + 1;

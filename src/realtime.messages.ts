@@ -63,9 +63,13 @@ export const INVALID_USER =
 export const INVALID_REVOKE_TARGET =
   'disconnect(target, reason?): the target must be { user } or { digest } (a digest from RealtimeSocket.digest), and the reason at most 123 bytes of UTF-8';
 export const NO_IDENTITY_SUPPORT = (kind: string, method: string) =>
-  `the registry (kind ${JSON.stringify(kind)}) has no ${method} member: a registry of the app's own implements it for identify() and disconnect() (README "A registry of your own")`;
+  `the registry (kind ${JSON.stringify(kind)}) has no ${method} member: a registry of the app's own implements it for identify(), disconnect() and presence() (README "A registry of your own")`;
 export const REVOKED_VIEW =
   'this client view was revoked (disconnect()): a new page render gives a new one';
+export const PRESENCE_NOT_SHARED =
+  'presence is not shared on this channel (option "presence"), or this connection is not subscribed to it';
+export const BAD_PRESENCE_REQUEST =
+  '{"action":"presence","channel":"<name>"}: "channel" must be a channel name';
 export const INVALID_DIGEST =
   'a digest must be a string returned by RealtimeSocket.digest';
 

@@ -29,6 +29,8 @@ import { CallRouteHandler } from './handlers/call-route.handler';
 import { MessageHandlerExplorer } from './handlers/message-handler.explorer';
 import { MessageHandlers } from './handlers/message-handlers';
 import { PingHandler } from './handlers/ping.handler';
+import { PresenceHandler } from './handlers/presence.handler';
+import { RealtimePresence } from './presence/realtime-presence';
 import { SocketCalls } from './http/socket-calls';
 import { ClientScriptMiddleware } from './http/client-script.middleware';
 import { RealtimeHttpMiddleware } from './http/realtime-http.middleware';
@@ -189,6 +191,8 @@ export class RealtimeModule implements NestModule {
         SocketCalls,
         PingHandler,
         CallRouteHandler,
+        RealtimePresence,
+        PresenceHandler,
         RealtimeService,
         RealtimeMetrics,
         RealtimeHealthIndicator,

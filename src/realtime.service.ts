@@ -10,11 +10,17 @@ import { RealtimeError } from './exceptions/realtime.error';
 import type { ResolvedRealtimeOptions } from './options';
 import { REALTIME_OPTIONS, REALTIME_REGISTRY } from './realtime.constants';
 import { BAD_HISTORY_QUERY, HISTORY_OFF } from './realtime.messages';
+import {
+  type PresenceChange,
+  RealtimePresence,
+  type PresenceUser,
+} from './presence/realtime-presence';
 import { RealtimeChannels } from './realtime-channels';
 import type { RealtimeSocket } from './realtime-socket';
 import { RealtimeStatsCounter } from './realtime-stats.counter';
 import type {
   ChannelHistoryRead,
+  PresenceCounts,
   RealtimeRegistry,
 } from './registry/realtime-registry';
 
@@ -27,6 +33,7 @@ export class RealtimeService {
     private readonly contexts: SocketContexts,
     private readonly channels: RealtimeChannels,
     private readonly counters: RealtimeStatsCounter,
+    private readonly presenceOf: RealtimePresence,
     @Inject(REALTIME_OPTIONS)
     private readonly options: Pick<ResolvedRealtimeOptions, 'history'>,
   ) {}
@@ -120,6 +127,25 @@ export class RealtimeService {
     };
   }
 
+  /**
+   * README "Users and presence": the identified users with a live connection of a view
+   * subscribed to `channel`, on every instance, one entry per user (a user whose last
+   * connection went stays for presenceGrace, with 0 connections).
+   */
+  presence<I = unknown>(channel: string): Promise<PresenceUser<I>[]> {
+    return this.presenceOf.list<I>(channel);
+  }
+
+  /** The counts behind `presence()` without the list: users, and every live view and connection (identified or not). */
+  presenceStats(channel: string): Promise<PresenceCounts> {
+    return this.presenceOf.stats(channel);
+  }
+
+  /** Each join and leave of `channel`, once, whichever instance observed it. */
+  presence$<I = unknown>(channel: string): Observable<PresenceChange<I>> {
+    return this.presenceOf.changes<I>(channel);
+  }
+
   /** Counters of this instance since boot. */
   stats(): RealtimeStats {
     const c = this.counters;
@@ -139,6 +165,7 @@ export class RealtimeService {
         recovered: c.recoveries.true,
         failed: { ...c.recoveries.false },
       },
+      presence: { ...c.presence },
     };
   }
 }

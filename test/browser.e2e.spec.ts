@@ -114,6 +114,38 @@ describe.skipIf(!hasChromium)(SUITE, () => {
       .filter({ has: page.locator('strong', { hasText: name }) })
       .filter({ hasText: text });
 
+  it('a room shows who is here: two tabs of one browser are one guest, another browser is a second', async () => {
+    const mine = await newContext();
+    const first = await openRoom(mine, 'here', 'ada');
+    const me = await first.locator('body').getAttribute('data-user');
+    expect(me).toMatch(/^guest-\d{4}$/);
+    await first
+      .locator('#here', { hasText: `Here now: ${me} (you)` })
+      .waitFor();
+    const second = await openRoom(mine, 'here', 'ada');
+    expect(await second.locator('body').getAttribute('data-user')).toBe(me);
+    await second
+      .locator('#here', { hasText: `Here now: ${me} (you)` })
+      .waitFor();
+
+    const other = await openRoom(await newContext(), 'here', 'bo');
+    const them = await other.locator('body').getAttribute('data-user');
+    expect(them).not.toBe(me);
+    // The join reaches both tabs live; the new page lists both from its request.
+    for (const page of [first, second])
+      await expect
+        .poll(() => page.locator('#here').textContent(), { timeout: WAIT })
+        .toBe(`Here now: ${me} (you), ${them}`);
+    await expect
+      .poll(async () =>
+        ((await other.locator('#here').textContent()) ?? '')
+          .replace('Here now: ', '')
+          .split(', ')
+          .sort(),
+      )
+      .toEqual([me, `${them} (you)`].sort());
+  });
+
   it('a message typed in one tab appears in the other tab of the room', async () => {
     const context = await newContext();
     const alice = await openRoom(context, 'lobby', 'alice');

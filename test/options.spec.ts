@@ -73,6 +73,8 @@ describe('resolveOptions: defaults', () => {
       closeAfter: 3,
     });
     expect(o.history).toEqual({ size: 100, ttl: 120_000, maxReplay: 1000 });
+    expect(o.presence).toEqual([]);
+    expect(o.presenceGrace).toBe(15_000);
     // false turns it off; a partial object merges with the defaults.
     expect(resolveOptions({ history: false }, DEV).history).toBe(false);
     expect(resolveOptions({ history: { size: 10 } }, DEV).history).toEqual({
@@ -150,6 +152,8 @@ describe('resolveOptions: defaults', () => {
         maxPayload: 64,
         rateLimit: { messages: 1, interval: 1, closeAfter: 1 },
         history: { size: 0, ttl: 1, maxReplay: 0 },
+        presence: ['room:*', 'lobby'],
+        presenceGrace: 0,
         maxBufferedBytes: 1024,
         heartbeatInterval: 0,
         shutdownTimeout: 0,
@@ -195,6 +199,8 @@ describe('resolveOptions: defaults', () => {
       maxPayload: 64,
       rateLimit: { messages: 1, interval: 1, closeAfter: 1 },
       history: { size: 0, ttl: 1, maxReplay: 0 },
+      presence: ['room:*', 'lobby'],
+      presenceGrace: 0,
       maxBufferedBytes: 1024,
       heartbeatInterval: 0,
       shutdownTimeout: 0,
@@ -279,6 +285,11 @@ describe('resolveOptions: invalid values name the option', () => {
     ['secret', { secret: 'short' }],
     ['secret', { secret: 123 }],
     ['secret', { secret: null }],
+    ['presence', { presence: 'room:*' }],
+    ['presence', { presence: [''] }],
+    ['presence', { presence: [5] }],
+    ['presenceGrace', { presenceGrace: -1 }],
+    ['presenceGrace', { presenceGrace: '15s' }],
     ['registry', { registry: 'postgres' }],
     ['registry', { registry: 1 }],
     ['cookie', { cookie: 'realtime_key' }],

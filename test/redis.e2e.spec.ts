@@ -374,21 +374,26 @@ describe.skipIf(!redisAvailable())(
     const kinds = (keys: string[]) =>
       keys
         .map((key) =>
-          key.endsWith(':hc')
-            ? 'history list'
-            : /\{h:.*\}:m$/.test(key)
-              ? 'history meta'
-              : /\{h:.*\}:s$/.test(key)
-                ? 'history stream'
-                : key.endsWith(':ch')
-                  ? 'view channels'
-                  : key.endsWith(':live')
-                    ? 'view lease'
-                    : key.endsWith(':pos')
-                      ? 'view positions'
-                      : key,
+          key.includes('{p}:')
+            ? `presence ${{ i: 'instances', x: 'index', c: 'channel', n: 'users' }[key.split('{p}:')[1][0]]}`
+            : key.endsWith(':hc')
+              ? 'history list'
+              : /\{h:.*\}:m$/.test(key)
+                ? 'history meta'
+                : /\{h:.*\}:s$/.test(key)
+                  ? 'history stream'
+                  : key.endsWith(':ch')
+                    ? 'view channels'
+                    : key.endsWith(':live')
+                      ? 'view lease'
+                      : key.endsWith(':pos')
+                        ? 'view positions'
+                        : key,
         )
         .sort();
+    /** The same without the instance's own liveness entry, there while it runs. */
+    const viewKinds = (keys: string[]) =>
+      kinds(keys).filter((kind) => kind !== 'presence instances');
 
     it('never-connected and disconnected views expire; a reconnect within the grace resumes', async () => {
       const app = await startApp(
@@ -404,14 +409,18 @@ describe.skipIf(!redisAvailable())(
           .toBe(true);
         await getPage(`${app.url}/room/never`);
         // The view's channels and positions, the channel's history and the list of channels with one.
-        expect(kinds(await keysOf('life:'))).toEqual([
+        // Left out: `presence instances`, the live instances (README "Users and presence"), this one while it runs.
+        expect(viewKinds(await keysOf('life:'))).toEqual([
           'history list',
           'history meta',
           'view channels',
           'view positions',
         ]);
         await expect
-          .poll(() => keysOf('life:'), { timeout: 8000, interval: 100 })
+          .poll(async () => viewKinds(await keysOf('life:')), {
+            timeout: 8000,
+            interval: 100,
+          })
           .toEqual([]);
 
         const { page, client } = await view(
@@ -434,7 +443,10 @@ describe.skipIf(!redisAvailable())(
         });
         await again.close();
         await expect
-          .poll(() => keysOf('life:'), { timeout: 8000, interval: 100 })
+          .poll(async () => viewKinds(await keysOf('life:')), {
+            timeout: 8000,
+            interval: 100,
+          })
           .toEqual([]);
       } finally {
         await app.close();
@@ -463,6 +475,9 @@ describe.skipIf(!redisAvailable())(
         'history list',
         'history meta',
         'history stream',
+        'presence channel',
+        'presence index',
+        'presence instances',
         'view channels',
         'view lease',
         'view positions',

@@ -63,8 +63,9 @@ async function eventually<T>(
   }
 }
 
+/** A push on `channel` (presence frames on it, `{channel, presence}`, are not pushes). */
 const onChannel = (channel: string) => (frame: Frame) =>
-  frame.channel === channel;
+  frame.channel === channel && !('presence' in frame);
 
 describe('the sample chat (what `npm start` runs)', () => {
   let app: INestApplication;
@@ -196,6 +197,36 @@ describe('the sample chat (what `npm start` runs)', () => {
         (f.payload as { text?: string }).text === 'marker',
     );
     expect(bob.inbox.channels()).not.toContain('chat:other');
+  });
+
+  it('a room shows who is here: each browser is a guest made by the server, joins reach the room, the list is answered', async () => {
+    const ada = await openView('/rooms/here');
+    const adaGuest = /data-user="(guest-\d{4})"/.exec(ada.page.html)?.[1];
+    expect(adaGuest).toBeDefined();
+    const bob = await openView('/rooms/here');
+    const bobGuest = /data-user="(guest-\d{4})"/.exec(bob.page.html)?.[1];
+    expect(bobGuest).toBeDefined();
+    // bob's join reaches ada's socket (presence: ['chat:*'] in the sample's options).
+    const joined = await ada.inbox.take(
+      (frame) =>
+        frame.channel === 'chat:here' &&
+        (frame as { presence?: { join?: { user: string } } }).presence?.join
+          ?.user === bobGuest,
+    );
+    expect(joined).toEqual({
+      channel: 'chat:here',
+      presence: { join: { user: bobGuest, info: null } },
+    });
+    const listed = await request(bob.inbox, 'presence', {
+      channel: 'chat:here',
+    });
+    expect(
+      (listed.payload as Array<{ user: string }>).map((p) => p.user).sort(),
+    ).toEqual([adaGuest, bobGuest].sort());
+    // typing:<room> is not shared: refused.
+    expect(
+      await request(bob.inbox, 'presence', { channel: 'typing:here' }),
+    ).toMatchObject({ error: { code: 'unauthorized' } });
   });
 
   it('an invalid message gets the 400 of ValidationPipe in the call-route reply', async () => {

@@ -7,6 +7,8 @@ export type {
   RealtimeClient,
   RealtimeFrame,
   RealtimeListener,
+  RealtimePresenceChange,
+  RealtimePresenceUser,
   RealtimeResume,
   RealtimeState,
   WebSocketConstructor,

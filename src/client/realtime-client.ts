@@ -9,6 +9,8 @@ import type {
   RealtimeClient,
   RealtimeFrame,
   RealtimeListener,
+  RealtimePresenceChange,
+  RealtimePresenceUser,
   RealtimeResume,
   RealtimeState,
   WebSocketConstructor,
@@ -39,6 +41,26 @@ interface Pending {
 type StateListener = (state: RealtimeState) => void;
 type ErrorListener = (error: RealtimeClientError) => void;
 type ResumeListener = (resume: RealtimeResume) => void;
+type PresenceListener = (change: RealtimePresenceChange) => void;
+
+/** Adds `listener` to the set of `key`; the returned function removes it (and the set once empty). */
+function listen<L>(
+  map: Map<string, Set<L>>,
+  key: string,
+  listener: L,
+): () => void {
+  let set = map.get(key);
+  if (!set) {
+    set = new Set();
+    map.set(key, set);
+  }
+  set.add(listener);
+  return () => {
+    const listeners = map.get(key);
+    if (listeners && listeners.delete(listener) && listeners.size === 0)
+      map.delete(key);
+  };
+}
 
 const browser = globalThis as unknown as BrowserGlobals;
 const noop = (): void => undefined;
@@ -104,6 +126,7 @@ class Client implements RealtimeClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Map<string, Set<RealtimeListener>>();
+  private readonly presenceListeners = new Map<string, Set<PresenceListener>>();
   private readonly stateListeners = new Set<StateListener>();
   private readonly errorListeners = new Set<ErrorListener>();
   private readonly resumeListeners = new Set<ResumeListener>();
@@ -136,17 +159,17 @@ class Client implements RealtimeClient {
   }
 
   on(channel: string, listener: RealtimeListener): () => void {
-    let set = this.listeners.get(channel);
-    if (!set) {
-      set = new Set();
-      this.listeners.set(channel, set);
-    }
-    set.add(listener);
-    return () => {
-      const listeners = this.listeners.get(channel);
-      if (listeners && listeners.delete(listener) && listeners.size === 0)
-        this.listeners.delete(channel);
-    };
+    return listen(this.listeners, channel, listener);
+  }
+
+  presence(channel: string): Promise<RealtimePresenceUser[]> {
+    return this.send('presence', { channel }) as Promise<
+      RealtimePresenceUser[]
+    >;
+  }
+
+  onPresence(channel: string, listener: PresenceListener): () => void {
+    return listen(this.presenceListeners, channel, listener);
   }
 
   onState(listener: StateListener): () => void {
@@ -326,7 +349,24 @@ class Client implements RealtimeClient {
           'a frame that is not a JSON object',
         ),
       );
-    const { channel, id, error, resume } = frame as Record<string, unknown>;
+    const { channel, id, error, resume, presence } = frame as Record<
+      string,
+      unknown
+    >;
+    if (typeof channel === 'string' && presence) {
+      // `{"channel","presence":{"join"|"leave":{user,info}}}` (README "Users and presence").
+      const change = presence as Record<
+        string,
+        { user: string; info: unknown }
+      >;
+      const type = change.join ? 'join' : 'leave';
+      const who = change[type];
+      const listeners = this.presenceListeners.get(channel);
+      if (listeners && who)
+        for (const listener of Array.from(listeners))
+          safely(listener, { type, channel, user: who.user, info: who.info });
+      return;
+    }
     if (typeof channel === 'string') {
       if (this.fresh(frame as RealtimeFrame))
         this.emit(channel, frame as RealtimeFrame);

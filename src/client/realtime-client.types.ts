@@ -71,6 +71,22 @@ export interface ConnectOptions {
   since?: Record<string, readonly [string, number]>;
 }
 
+/** One user of `presence()` (README "Users and presence"). */
+export interface RealtimePresenceUser {
+  user: string;
+  info: unknown;
+  /** Its live connections on the channel (0 during its grace). */
+  connections: number;
+}
+
+/** A join or leave on a channel the option `presence` shares. */
+export interface RealtimePresenceChange {
+  type: 'join' | 'leave';
+  channel: string;
+  user: string;
+  info: unknown;
+}
+
 /** A listener of pushes: the message, and the frame it came in. */
 export type RealtimeListener = (payload: unknown, frame: RealtimeFrame) => void;
 
@@ -90,6 +106,13 @@ export interface RealtimeClient {
   ): Promise<RealtimeCallResult>;
   /** Sends `{id, action, ...data}` to a message handler; resolves with its first reply. */
   send(action: string, data?: Record<string, unknown>): Promise<unknown>;
+  /** Who is on `channel` (a channel the view holds and the option `presence` shares; else rejects with `unauthorized`). */
+  presence(channel: string): Promise<RealtimePresenceUser[]>;
+  /** Listens to joins and leaves on `channel`. Returns an unsubscribe function. */
+  onPresence(
+    channel: string,
+    listener: (change: RealtimePresenceChange) => void,
+  ): () => void;
   /** Listens to state changes; called at once with the current state. Returns an unsubscribe function. */
   onState(listener: (state: RealtimeState) => void): () => void;
   /** Listens to resume frames (history on): after every open, what was recovered. Returns an unsubscribe function. */

@@ -7,7 +7,8 @@ import {
   REALTIME_OPTIONS,
   REALTIME_REGISTRY,
 } from '../realtime.constants';
-import { CloseCode, pushFrame } from '../protocol';
+import { CloseCode, presenceFrame, pushFrame } from '../protocol';
+import { SharedPresence } from '../presence/shared-presence';
 import {
   offsetPushFrame,
   resumeFrame,
@@ -47,15 +48,22 @@ export class ConnectionHub implements Outlet {
   private readonly logger = new Logger('Realtime');
   /** The registry's history (README "Delivery guarantees"); undefined with `history: false`. */
   private readonly history: RegistryHistory | undefined;
+  /** The channels whose subscribers hear joins and leaves (option `presence`). */
+  private readonly sharedPresence: SharedPresence;
 
   constructor(
     @Inject(REALTIME_INSTANCE_ID) readonly instanceId: string,
     @Inject(REALTIME_REGISTRY) private readonly registry: RealtimeRegistry,
     private readonly stats: RealtimeStatsCounter,
     @Inject(REALTIME_OPTIONS)
-    options: { maxBufferedBytes: number; history?: object | false },
+    options: {
+      maxBufferedBytes: number;
+      history?: object | false;
+      presence?: readonly string[];
+    },
   ) {
     this.maxBufferedBytes = options.maxBufferedBytes;
+    this.sharedPresence = new SharedPresence(options.presence ?? []);
     this.history = options.history === false ? undefined : registry.history;
     this.subscription = registry.events$.subscribe((event) =>
       this.onRegistryEvent(event),
@@ -159,6 +167,16 @@ export class ConnectionHub implements Outlet {
       connectionId: connection.connectionId as string,
       instanceId: this.instanceId,
     });
+  }
+
+  /** Whether a connection of `digest` here may ask for `channel`'s presence: the option shares it and the view holds it. */
+  shares(digest: string, channel: string): boolean {
+    const view = this.views.get(digest);
+    return (
+      view !== undefined &&
+      view.channels.has(channel) &&
+      this.sharedPresence.shares(channel)
+    );
   }
 
   /** Every open connection (heartbeat, shutdown). */
@@ -300,6 +318,16 @@ export class ConnectionHub implements Outlet {
           this.remove(connection);
           connection.closeWith(CloseCode.Revoked, 'revoked', event.reason);
         }
+        break;
+      }
+      case 'presence': {
+        this.stats.presenceChanged(event.change);
+        const connections = this.index.get(event.channel);
+        if (connections && this.sharedPresence.shares(event.channel))
+          this.write(
+            connections,
+            presenceFrame(event.channel, event.change, event.user, event.info),
+          );
         break;
       }
       case 'gap': {

@@ -26,4 +26,6 @@ export interface RealtimeStats {
    * and per reason how many named it in `failed` (all zero with `history: false`).
    */
   history: { recovered: number; failed: Record<string, number> };
+  /** Presence transitions this instance heard (README "Users and presence"): every join and leave of any channel, on any instance, once. */
+  presence: { joins: number; leaves: number };
 }

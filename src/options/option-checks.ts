@@ -15,7 +15,7 @@ import { describe } from './option-validators';
 // The checks of the options that are more than a number, a flag or a choice. Each
 // throws an Error naming the option; `name` is the option's full name (`cookie.path`).
 
-const BUNDLED_ACTIONS = ['ping', 'call-route'];
+const BUNDLED_ACTIONS = ['ping', 'call-route', 'presence'];
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const REGISTRY_METHODS = [
   'subscribe',
@@ -196,6 +196,22 @@ export function checkReplaced(value: unknown, name: string): readonly string[] {
     fail(
       name,
       `must be an array of bundled actions (${BUNDLED_ACTIONS.map((a) => `'${a}'`).join(', ')}), got ${describe(value)}`,
+    );
+  return [...(value as string[])];
+}
+
+/** README "Users and presence": the channels (names or `*` patterns) whose subscribers are told who joins and leaves. */
+export function checkPresencePatterns(
+  value: unknown,
+  name: string,
+): readonly string[] {
+  if (
+    !Array.isArray(value) ||
+    !value.every((v) => typeof v === 'string' && v.length > 0)
+  )
+    fail(
+      name,
+      `must be an array of channel names or patterns (e.g. ['room:*']), got ${describe(value)}`,
     );
   return [...(value as string[])];
 }

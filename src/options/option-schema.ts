@@ -17,6 +17,7 @@ import {
   checkPath,
   checkRedis,
   checkRegistry,
+  checkPresencePatterns,
   checkReplaced,
   checkSecret,
   defaultSecret,
@@ -152,6 +153,14 @@ export const OPTIONS = {
     },
     'on',
   ),
+  /** Channels (names or `*` patterns) whose subscribers get presence frames when a user joins or leaves, and may ask `{"action":"presence"}` for the list (README "Users and presence"). */
+  presence: custom<readonly string[], readonly string[]>({
+    fallback: () => [],
+    check: checkPresencePatterns,
+    shows: '`[]`',
+  }),
+  /** How long a user whose last connection on a channel went stays present (a reload or a reconnect is not a leave and a join). */
+  presenceGrace: ms(15_000, 0),
   /** Outbound backlog per socket before it is closed with 4000 (slow consumer). */
   maxBufferedBytes: bytes(1024 * 1024, 1024),
   /** WebSocket ping interval; a socket that has not echoed the previous ping is terminated; `0` disables. */

@@ -88,3 +88,23 @@ export function errorFrame(
   if (status !== undefined) error.status = status;
   return JSON.stringify({ id, error });
 }
+
+/** `{"channel":…,"presence":{"join"|"leave":{"user":…,"info":…}}}` (README "Users and presence"); `info` is JSON text. */
+export function presenceFrame(
+  channel: string,
+  change: 'join' | 'leave',
+  user: string,
+  info: string | undefined,
+): string {
+  return (
+    '{"channel":' +
+    JSON.stringify(channel) +
+    ',"presence":{"' +
+    change +
+    '":{"user":' +
+    JSON.stringify(user) +
+    ',"info":' +
+    (info ?? 'null') +
+    '}}}'
+  );
+}

@@ -21,6 +21,7 @@ export interface RegistryOptions {
   maxChannelsPerView: number;
   registryFromEnv?: boolean;
   history?: HistoryOptions | false;
+  presenceGrace: number;
 }
 
 /**
@@ -37,7 +38,8 @@ export async function createRegistry(
       throw new Error(REGISTRY_WITHOUT_HISTORY(own.kind));
     return own;
   }
-  if (options.registry === 'memory') return new MemoryRegistry(options);
+  if (options.registry === 'memory')
+    return new MemoryRegistry({ ...options, instanceId });
   const clients = await createRedisClients(
     options.redis,
     options.publishTimeout,

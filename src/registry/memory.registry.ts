@@ -7,6 +7,7 @@ import {
 } from '../history/channel-histories';
 import { planResume, unknownViewPlan } from '../history/resume-plan';
 import type { HistoryOptions } from '../options';
+import { LocalPresence } from '../presence/local-presence';
 import type { Positions } from '../protocol/resume';
 import { REVOKED_VIEW, TOO_MANY_CHANNELS } from '../realtime.messages';
 import {
@@ -14,6 +15,7 @@ import {
   type RealtimeRegistry,
   type RegistryEvent,
   type RegistryHistory,
+  type RegistryPresence,
   type ResumePlan,
   type RevokeTarget,
 } from './realtime-registry';
@@ -55,6 +57,9 @@ export class MemoryRegistry implements RealtimeRegistry {
   /** The channels' histories (README "Delivery guarantees"); undefined with `history: false`. */
   private readonly histories: ChannelHistories | undefined;
   readonly history: RegistryHistory | undefined;
+  /** Presence (README "Users and presence"): one process, so its transitions are the cluster's. */
+  private readonly local: LocalPresence;
+  readonly presence: RegistryPresence;
 
   constructor(
     private readonly options: {
@@ -62,8 +67,51 @@ export class MemoryRegistry implements RealtimeRegistry {
       reconnectGrace: number;
       maxChannelsPerView: number;
       history?: HistoryOptions | false;
+      presenceGrace?: number;
+      instanceId?: string;
     },
   ) {
+    const instanceId = options.instanceId ?? 'memory';
+    const presenceEvent = (
+      change: 'join' | 'leave',
+      channel: string,
+      user: string,
+      info: string | undefined,
+    ) =>
+      this.subject.next({
+        type: 'presence',
+        channel,
+        change,
+        user,
+        info,
+        instanceId,
+      });
+    this.local = new LocalPresence(options.presenceGrace ?? 15_000, {
+      joined: (channel, user, info) =>
+        presenceEvent('join', channel, user, info),
+      left: (channel, user, info) =>
+        presenceEvent('leave', channel, user, info),
+      changed: () => {},
+    });
+    this.presence = {
+      list: async (channel) => {
+        const users = this.local.channels.get(channel)?.users;
+        if (!users) return [];
+        return [...users].map(([user, entry]) => ({
+          user,
+          info: entry.info,
+          connections: entry.connections,
+        }));
+      },
+      stats: async (channel) => {
+        const local = this.local.channels.get(channel);
+        return {
+          users: local?.users.size ?? 0,
+          views: local?.views ?? 0,
+          connections: local?.connections ?? 0,
+        };
+      },
+    };
     const history = options.history;
     if (history) {
       const histories = new ChannelHistories(history);
@@ -98,8 +146,10 @@ export class MemoryRegistry implements RealtimeRegistry {
     for (const channel of added)
       view.channels.set(channel, this.histories?.retain(channel) ?? null);
     if (view.live > 0) {
-      if (added.size > 0)
+      if (added.size > 0) {
         this.subject.next({ type: 'subscribe', digest, channels: [...added] });
+        this.present(digest, view);
+      }
     } else {
       this.expireAfter(digest, view, this.options.pendingTtl);
     }
@@ -118,8 +168,10 @@ export class MemoryRegistry implements RealtimeRegistry {
         this.histories?.release(channel);
       }
     }
-    if (view.live > 0 && removed.length > 0)
+    if (view.live > 0 && removed.length > 0) {
       this.subject.next({ type: 'unsubscribe', digest, channels: removed });
+      this.present(digest, view);
+    }
   }
 
   async publish(channels: readonly string[], json: string): Promise<void> {
@@ -199,6 +251,7 @@ export class MemoryRegistry implements RealtimeRegistry {
       this.users.set(user, digests);
     }
     digests.add(digest);
+    if (view.live > 0) this.present(digest, view);
   }
 
   async revoke(target: RevokeTarget, reason: string): Promise<number> {
@@ -234,6 +287,7 @@ export class MemoryRegistry implements RealtimeRegistry {
       clearTimeout(view.timer);
       view.timer = undefined;
     }
+    this.present(digest, view);
     return [...view.channels.keys()];
   }
 
@@ -241,6 +295,7 @@ export class MemoryRegistry implements RealtimeRegistry {
     const view = this.views.get(digest);
     if (!view || view.live === 0) return;
     view.live--;
+    this.present(digest, view);
     if (view.live > 0) return;
     // An identified view keeps its user through the grace too (a reconnect is not a new view).
     if (view.channels.size === 0 && view.user === undefined)
@@ -298,6 +353,7 @@ export class MemoryRegistry implements RealtimeRegistry {
       if (view.timer) clearTimeout(view.timer);
     this.views.clear();
     this.users.clear();
+    this.local.clear();
     this.subject.complete();
   }
 
@@ -308,6 +364,16 @@ export class MemoryRegistry implements RealtimeRegistry {
     this.revoked.delete(digest);
   }
 
+  /** Presence follows the view's live connections, channels and user. */
+  private present(digest: string, view: ViewState): void {
+    this.local.update(digest, {
+      user: view.user,
+      info: view.info,
+      connections: view.live,
+      channels: view.channels.keys(),
+    });
+  }
+
   private unindex(digest: string, user: string): void {
     const digests = this.users.get(user);
     if (digests?.delete(digest) && digests.size === 0) this.users.delete(user);
@@ -316,6 +382,7 @@ export class MemoryRegistry implements RealtimeRegistry {
   /** Drops a view and its hold on its channels' histories. */
   private forget(digest: string, view: ViewState): void {
     this.views.delete(digest);
+    this.local.update(digest, undefined);
     if (view.user !== undefined) this.unindex(digest, view.user);
     if (this.histories)
       for (const channel of view.channels.keys())

@@ -58,6 +58,19 @@ export type RegistryEvent =
       readonly reason: string;
     }
   /**
+   * README "Users and presence": a user joined or left `channel`, cluster-wide (every
+   * instance's stream has each transition once); `instanceId` observed it.
+   */
+  | {
+      readonly type: 'presence';
+      readonly channel: string;
+      readonly change: 'join' | 'leave';
+      readonly user: string;
+      /** The user's info as JSON text. */
+      readonly info: string | undefined;
+      readonly instanceId: string;
+    }
+  /**
    * With history: pushes of `channel` this instance missed and could not fill from the
    * history (README "Delivery guarantees"), or a new epoch; its connections are told.
    */
@@ -75,6 +88,30 @@ export const REVOKED_TTL = 24 * 60 * 60 * 1000;
 export type RevokeTarget =
   | { readonly user: string; readonly digest?: undefined }
   | { readonly digest: string; readonly user?: undefined };
+
+/** One user of `presence()` (README "Users and presence"), its info as JSON text. */
+export interface PresenceEntry {
+  readonly user: string;
+  readonly info: string | undefined;
+  readonly connections: number;
+}
+
+/** What `presenceStats()` counts on a channel, across instances. */
+export interface PresenceCounts {
+  readonly users: number;
+  readonly views: number;
+  readonly connections: number;
+}
+
+/**
+ * A registry's presence (README "Users and presence"): who has live connections of a view
+ * subscribed to a channel, on every instance. Optional for a registry of the app's own:
+ * without it `presence()` rejects naming the registry.
+ */
+export interface RegistryPresence {
+  list(channel: string): Promise<PresenceEntry[]>;
+  stats(channel: string): Promise<PresenceCounts>;
+}
 
 /** A message replayed to a connection: where it sits in its channel's history. */
 export interface ReplayedPush {
@@ -196,6 +233,8 @@ export interface RealtimeRegistry {
    * one did.
    */
   revoke?(target: RevokeTarget, reason: string): Promise<number>;
+  /** Who is on a channel (README "Users and presence"); its transitions come as `presence` events. */
+  readonly presence?: RegistryPresence;
   /** Releases timers and connections. */
   close(): Promise<void>;
 }

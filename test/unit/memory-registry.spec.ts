@@ -281,6 +281,8 @@ describe('MemoryRegistry: users and revocation (README "Revocation")', () => {
     await r.attach('a1');
     await r.attach('a1');
     expect(await r.revoke({ user: 'alice' }, 'bye')).toBe(2);
+    // Presence has its own tests: here, alice's join when her view attached.
+    expect(events.shift()).toMatchObject({ type: 'presence', change: 'join' });
     expect(events).toEqual([
       { type: 'revoke', digest: 'a1', reason: 'bye' },
       { type: 'revoke', digest: 'a2', reason: 'bye' },

@@ -894,7 +894,7 @@ describe('resolveReplaced', () => {
   const message = (shown: string) =>
     problem(
       'replaceBundledHandlers',
-      `must be an array of bundled actions ('ping', 'call-route'), got ${shown}`,
+      `must be an array of bundled actions ('ping', 'call-route', 'presence'), got ${shown}`,
     );
 
   it('undefined is none; bundled actions are kept, in a copy', () => {

@@ -48,6 +48,16 @@ export class RedisNames {
     return `${this.prefix}{${digest}}:live`;
   }
 
+  /** Presence keys (README "Users and presence"), all under the hash tag `{p}`: `i`, `x`, and the event channel `e`. */
+  presence(kind: 'i' | 'x' | 'e'): string {
+    return `${this.prefix}{p}:${kind}`;
+  }
+
+  /** A channel's presence HASHes: `c` (entries per instance) and `n` (instances per user). */
+  presenceChannel(kind: 'c' | 'n', channel: string): string {
+    return `${this.prefix}{p}:${kind}:${channel}`;
+  }
+
   channel(channel: string): string {
     return this.channelPrefix + channel + '}';
   }

@@ -101,8 +101,9 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[3], ARGV[2])
 local size = redis.call('SCARD', KEYS[1])
 local user = redis.call('HGET', KEYS[3], '${USER_FIELD}')
-if size > tonumber(ARGV[3]) then return {size, false, user} end
-return {size, redis.call('SMEMBERS', KEYS[1]), user}`;
+local info = redis.call('HGET', KEYS[3], '${INFO_FIELD}')
+if size > tonumber(ARGV[3]) then return {size, false, user, info} end
+return {size, redis.call('SMEMBERS', KEYS[1]), user, info}`;
 
 /**
  * ARGV: instanceId, reconnectGrace. This instance no longer holds the view; when no

@@ -24,7 +24,14 @@ interface ScriptCommands {
     positionsKey: string,
     revokedKey: string,
     ...args: Array<string | number>
-  ): Promise<[size: number, members?: string[] | null, user?: string | null]>;
+  ): Promise<
+    [
+      size: number,
+      members?: string[] | null,
+      user?: string | null,
+      info?: string | null,
+    ]
+  >;
   rtIdentify(
     positionsKey: string,
     revokedKey: string,
@@ -139,8 +146,12 @@ export class RedisViewStore {
   async attach(
     digest: string,
     copy: readonly string[] = [],
-  ): Promise<{ channels: Set<string>; user: string | undefined }> {
-    const [size, members, user] = await this.command
+  ): Promise<{
+    channels: Set<string>;
+    user: string | undefined;
+    info: string | undefined;
+  }> {
+    const [size, members, user, info] = await this.command
       .rtAttach(
         ...this.keys(digest),
         this.names.revokedKey(digest),
@@ -156,7 +167,11 @@ export class RedisViewStore {
       members && members.length === size
         ? new Set(members)
         : await this.scan(digest);
-    return { channels, user: user ?? undefined };
+    return {
+      channels,
+      user: user ?? undefined,
+      info: info ? info : undefined,
+    };
   }
 
   /** Records the view's user (rejects with `revoked` for a revoked view). */

@@ -18,6 +18,7 @@ import type { RedisClients } from './redis-clients';
 import { fail, registryError, unavailable, unconfirmed } from './redis-errors';
 import { RedisLink } from './redis-link';
 import type { RedisNames } from './redis-names';
+import { RedisPresence } from './redis-presence';
 import { RedisViewStore } from './redis-view-store';
 import { StampedPushes } from './stamped-pushes';
 
@@ -27,6 +28,7 @@ interface RedisRegistryOptions {
   publishTimeout: number;
   maxChannelsPerView: number;
   history?: HistoryOptions | false;
+  presenceGrace: number;
 }
 
 /** A view with live connections on this instance, mirrored from Redis. */
@@ -38,8 +40,9 @@ interface HeldView {
   queued: Array<() => void>;
   /** Local time until which this instance's lease is known to run (last confirmed attach or renew + pendingTtl). */
   leaseUntil: number;
-  /** The app user it was identified as (README "Users and presence"). */
+  /** The app user it was identified as (README "Users and presence"), and its info (JSON). */
   user: string | undefined;
+  info: string | undefined;
 }
 
 /** A revocation announced on a view's control channel. */
@@ -87,8 +90,11 @@ export class RedisRegistry implements RealtimeRegistry {
   private readonly held = new HeldPushes(MAX_HELD_PUSHES);
   private readonly link: RedisLink;
   private readonly ackChannel: string;
+  private readonly presenceEvents: string;
   /** With history (README "Delivery guarantees"): stamped pushes, sequenced; undefined with `history: false`. */
   private readonly stamped: StampedPushes | undefined;
+  /** README "Users and presence". */
+  readonly presence: RedisPresence;
   private heartbeat: NodeJS.Timeout | undefined;
   /** close() started: no renewal or recovery may take a lease again. */
   private closing = false;
@@ -102,6 +108,7 @@ export class RedisRegistry implements RealtimeRegistry {
     private readonly logger: Logger,
   ) {
     this.ackChannel = names.instance(instanceId);
+    this.presenceEvents = names.presence('e');
     this.subscriptions = new PubSubSubscriptions(
       clients.pubsub,
       logger,
@@ -132,9 +139,28 @@ export class RedisRegistry implements RealtimeRegistry {
         this.subject,
         logger,
       );
+    this.presence = new RedisPresence(
+      clients.command,
+      names,
+      {
+        grace: options.presenceGrace,
+        interval: this.renewInterval,
+        // Every holder renews them each interval: a dead instance's go with its liveness.
+        keyTtl: Math.max(options.pendingTtl, 3 * this.renewInterval),
+        sharded: clients.pubsub.sharded,
+      },
+      instanceId,
+      this.subject,
+      () => !this.link.isStale && this.link.commandUp(),
+      logger,
+    );
     this.link = new RedisLink(clients, options.publishTimeout, logger, {
       recover: () => this.reconcileAll(),
-      recovered: () => this.releaseHeld(),
+      recovered: () => {
+        this.releaseHeld();
+        // Redis may have lost presence, or swept this instance meanwhile: all of it again.
+        this.presence.refresh(true);
+      },
     });
   }
 
@@ -156,6 +182,8 @@ export class RedisRegistry implements RealtimeRegistry {
     }
     void this.subscriptions.acquire(this.names.wildcard);
     void this.subscriptions.acquire(this.ackChannel);
+    void this.subscriptions.acquire(this.names.presence('e'));
+    this.presence.refresh();
     this.heartbeat = setInterval(() => this.renew(), this.renewInterval);
     this.heartbeat.unref();
   }
@@ -252,6 +280,7 @@ export class RedisRegistry implements RealtimeRegistry {
     let view = this.views.get(digest);
     if (view) {
       view.connections++;
+      if (!view.loading) this.present(digest, view);
     } else {
       view = {
         connections: 1,
@@ -260,6 +289,7 @@ export class RedisRegistry implements RealtimeRegistry {
         queued: [],
         leaseUntil: 0,
         user: undefined,
+        info: undefined,
       };
       this.views.set(digest, view);
       view.loading = this.load(digest, view);
@@ -282,8 +312,13 @@ export class RedisRegistry implements RealtimeRegistry {
 
   detach(digest: string): void {
     const view = this.views.get(digest);
-    if (!view || --view.connections > 0) return;
+    if (!view) return;
+    if (--view.connections > 0) {
+      if (!view.loading) this.present(digest, view);
+      return;
+    }
     this.views.delete(digest);
+    this.presence.local.update(digest, undefined);
     for (const channel of view.channels)
       this.subscriptions.release(this.names.channel(channel));
     this.subscriptions.release(this.names.view(digest));
@@ -308,7 +343,10 @@ export class RedisRegistry implements RealtimeRegistry {
     await Promise.all([
       this.clients.command.sadd(key, digest),
       this.clients.command.pexpire(key, this.dataTtl),
-      this.clients.pubsub.publish(this.names.view(digest), 'i' + user),
+      this.clients.pubsub.publish(
+        this.names.view(digest),
+        'i' + pack(user, info ?? ''),
+      ),
     ]).catch(fail);
   }
 
@@ -369,6 +407,7 @@ export class RedisRegistry implements RealtimeRegistry {
     }
     await Promise.all(released);
     this.closed = true;
+    this.presence.close();
     this.subscriptions.stop();
     this.views.clear();
     this.acks.rejectAll(unavailable());
@@ -415,12 +454,14 @@ export class RedisRegistry implements RealtimeRegistry {
     await this.link.whenReady();
     await this.subscriptions.acquire(this.names.view(digest)).catch(fail);
     const sentAt = Date.now();
-    const { channels, user } = await this.store.attach(digest);
+    const { channels, user, info } = await this.store.attach(digest);
     if (this.views.get(digest) !== view) return;
     view.leaseUntil = sentAt + this.options.pendingTtl;
     view.user = user;
+    view.info = info;
     for (const channel of channels) this.addChannel(view, channel);
     this.applyQueued(view);
+    this.present(digest, view);
     await this.subscriptions
       .ready([...view.channels].map((channel) => this.names.channel(channel)))
       .catch(fail);
@@ -434,7 +475,9 @@ export class RedisRegistry implements RealtimeRegistry {
   }
 
   private onMessage(channel: string, message: string): void {
-    if (channel === this.ackChannel) {
+    if (channel === this.presenceEvents) {
+      this.presence.received(message);
+    } else if (channel === this.ackChannel) {
       // `<request> <instance>[ <count>]`
       const [id, instance, count] = message.split(' ');
       this.acks.ack(Number(id), instance, count ? Number(count) : 0);
@@ -477,7 +520,11 @@ export class RedisRegistry implements RealtimeRegistry {
     if (message[0] === 'i') {
       // identify() on any instance: a holder keeps the user's index alive while it holds the view.
       const view = this.views.get(digest);
-      if (view) view.user = message.slice(1);
+      if (!view) return;
+      const [user, info] = unpack(message, 1);
+      view.user = user;
+      view.info = info === '' ? undefined : info;
+      if (!view.loading) this.present(digest, view);
       return;
     }
     if (message[0] === 'r') {
@@ -523,6 +570,7 @@ export class RedisRegistry implements RealtimeRegistry {
   /** Forgets a held view here without touching Redis (it is gone there already). */
   private dropView(digest: string, view: HeldView): void {
     this.views.delete(digest);
+    this.presence.local.update(digest, undefined);
     for (const channel of view.channels)
       this.subscriptions.release(this.names.channel(channel));
     this.subscriptions.release(this.names.view(digest));
@@ -551,6 +599,7 @@ export class RedisRegistry implements RealtimeRegistry {
           digest,
           channels: changed,
         });
+        this.present(digest, view);
       }
       // Confirm only once pushes on the new channels will reach this instance.
       if (added)
@@ -577,9 +626,20 @@ export class RedisRegistry implements RealtimeRegistry {
     return true;
   }
 
+  /** Presence follows the held view's connections, channels and user (README "Users and presence"). */
+  private present(digest: string, view: HeldView): void {
+    this.presence.local.update(digest, {
+      user: view.user,
+      info: view.info,
+      connections: view.connections,
+      channels: view.channels,
+    });
+  }
+
   /** Holders renew their lease and the lifetime of their views (README "Registries and guarantees" 3). */
   private renew(): void {
     if (this.link.isStale || !this.link.commandUp()) return;
+    this.presence.refresh();
     this.keepHistories().catch(toVoid);
     // The user indexes of held views live on (one PEXPIRE per user, not per connection).
     const users = new Set<string>();
@@ -676,6 +736,7 @@ export class RedisRegistry implements RealtimeRegistry {
       if (this.views.get(digest) !== view) return;
       view.leaseUntil = sentAt + this.options.pendingTtl;
       view.user = read.user;
+      view.info = read.info;
       const removed: string[] = [];
       for (const channel of view.channels)
         if (!stored.has(channel)) removed.push(channel);
@@ -691,6 +752,7 @@ export class RedisRegistry implements RealtimeRegistry {
       // Changes heard meanwhile apply on top of what was read (and are confirmed then).
       this.applyQueued(view);
       settle();
+      if (this.views.get(digest) === view) this.present(digest, view);
     }
     await this.subscriptions
       .ready(added.map((channel) => this.names.channel(channel)))
