@@ -8,7 +8,8 @@ import type { RealtimeModuleOptions } from 'nestjs-realtime';
 export function realtimeOptions(
   env: NodeJS.ProcessEnv = process.env,
 ): RealtimeModuleOptions {
-  const options: RealtimeModuleOptions = {};
+  // Who is in a room: its subscribers hear joins and leaves and may ask for the list.
+  const options: RealtimeModuleOptions = { presence: ['chat:*'] };
   // The module refuses to boot without it on Redis or with NODE_ENV=production.
   if (env.REALTIME_SECRET) options.secret = env.REALTIME_SECRET;
   if (env.REDIS_URL) {

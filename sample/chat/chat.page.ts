@@ -9,6 +9,7 @@ const STYLE = `
   #messages li .text { flex: 1; overflow-wrap: anywhere; }
   #messages li time { color: var(--muted); font-size: .8rem; }
   #messages li.empty { color: var(--muted); font-style: italic; }
+  .here { margin: 0; padding: .5rem 1rem 0; color: var(--muted); font-size: .9rem; min-height: 1.9rem; }
   .typing { margin: 0; padding: 0 1rem .5rem; height: 1.6rem; color: var(--muted); font-style: italic; font-size: .9rem; }
   form { display: flex; gap: .5rem; padding: .5rem; margin-top: .75rem; }
   form input { font: inherit; padding: .4rem .6rem; border: 1px solid var(--line); border-radius: .35rem; }
@@ -24,6 +25,7 @@ const STYLE = `
 const SCRIPT = `
 (function () {
   const room = document.body.dataset.room;
+  const me = document.body.dataset.user;
   const $ = (id) => document.getElementById(id);
   const messages = $('messages'), typing = $('typing'), errors = $('errors');
   const form = $('composer'), nameInput = $('name'), textInput = $('text'), sendButton = $('send');
@@ -48,6 +50,26 @@ const SCRIPT = `
   rt.on('clock', ({ now }) => {
     $('clock').dateTime = now;
     $('clock').textContent = new Date(now).toLocaleTimeString();
+  });
+
+  // Who is here (option presence: ['chat:*']): the list on every open, then joins and leaves.
+  const here = new Set();
+  const showHere = () => {
+    const names = Array.from(here, (user) => (user === me ? user + ' (you)' : user));
+    $('here').textContent = names.length === 0 ? '' : 'Here now: ' + names.join(', ');
+  };
+  rt.onState((state) => {
+    if (state !== 'open') return;
+    rt.presence('chat:' + room).then((users) => {
+      here.clear();
+      for (const { user } of users) here.add(user);
+      showHere();
+    }, () => {});
+  });
+  rt.onPresence('chat:' + room, ({ type, user }) => {
+    if (type === 'join') here.add(user);
+    else here.delete(user);
+    showHere();
   });
 
   const typers = new Map(); // name -> timer that forgets them
@@ -128,8 +150,8 @@ const SCRIPT = `
 })();
 `;
 
-/** The page of one room: messages, who is typing, the clock, the connection state. */
-export function chatPage(room: string): string {
+/** The page of one room: who is here, messages, who is typing, the clock, the connection state. */
+export function chatPage(room: string, user: string): string {
   const links = LISTED_ROOMS.filter((other) => other !== room)
     .slice(0, 2)
     .map((other) => `<a href="/rooms/${other}">#${other}</a>`)
@@ -137,7 +159,7 @@ export function chatPage(room: string): string {
   const name = escapeHtml(room);
   return htmlPage({
     title: `#${room} · nestjs-realtime chat`,
-    bodyAttributes: `data-room="${name}"`,
+    bodyAttributes: `data-room="${name}" data-user="${escapeHtml(user)}"`,
     style: STYLE,
     body: `
       <header>
@@ -147,6 +169,7 @@ export function chatPage(room: string): string {
       </header>
       <nav>Rooms: ${links} · <a href="/stats">stats</a></nav>
       <section class="panel">
+        <p id="here" class="here" aria-live="polite"></p>
         <ul id="messages" aria-live="polite"><li id="empty" class="empty">No messages yet. Say hello!</li></ul>
         <p id="typing" class="typing" aria-live="polite"></p>
       </section>
