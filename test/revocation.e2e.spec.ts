@@ -266,4 +266,59 @@ if (redisAvailable()) {
       },
     };
   });
+
+  describe('revocation while a handshake loads its view (Redis)', () => {
+    let redis2: RedisProcess;
+    let a: TestApp;
+    let b: TestApp;
+    beforeAll(async () => {
+      redis2 = await startRedis();
+      const options: RealtimeModuleOptions = {
+        registry: 'redis',
+        redis: redis2.url,
+        secret: SECRET,
+        keyPrefix: 'revload:',
+      };
+      a = await startApp(options, controllers);
+      b = await startApp(options, controllers);
+      await registriesReady([a, b]);
+    }, 30_000);
+    afterAll(async () => {
+      await Promise.all([a?.close(), b?.close()]);
+      await redis2?.stop();
+    });
+
+    it('a socket whose view is revoked after Redis read it, before its upgrade completed, opens inert', async () => {
+      const rendered = await getPage(`${a.url}/as/judy/r9`);
+      // The revocation lands between b's read of the view and the end of its load (a
+      // test seam on the store: the timing a slow link gives, every run).
+      const store = (
+        b.registry as unknown as {
+          store: { attach: (...args: unknown[]) => Promise<unknown> };
+        }
+      ).store;
+      const attach = store.attach.bind(store);
+      let revoked = 0;
+      store.attach = async (...args: unknown[]) => {
+        const read = await attach(...args);
+        revoked = await a.realtime.disconnect({ user: 'judy' });
+        return read;
+      };
+      try {
+        const client = await connect(b.url, {
+          connectionId: rendered.connectionId as string,
+          key: rendered.key as string,
+        });
+        expect(revoked).toBe(1);
+        expect(await client.request({ id: 1, action: 'ping' })).toMatchObject({
+          id: 1,
+          error: { code: 'unauthorized' },
+        });
+        expect(b.realtime.stats().inertConnections).toBe(1);
+        await client.close();
+      } finally {
+        store.attach = attach;
+      }
+    });
+  });
 }

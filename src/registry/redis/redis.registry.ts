@@ -15,7 +15,13 @@ import { PendingAcks } from './pending-acks';
 import { PubSubSubscriptions } from './pubsub-subscriptions';
 import { pack, unpack } from './redis-codec';
 import type { RedisClients } from './redis-clients';
-import { fail, registryError, unavailable, unconfirmed } from './redis-errors';
+import {
+  fail,
+  registryError,
+  revokedView,
+  unavailable,
+  unconfirmed,
+} from './redis-errors';
 import { RedisLink } from './redis-link';
 import type { RedisNames } from './redis-names';
 import { RedisPresence } from './redis-presence';
@@ -43,6 +49,8 @@ interface HeldView {
   /** The app user it was identified as (README "Users and presence"), and its info (JSON). */
   user: string | undefined;
   info: string | undefined;
+  /** Revoked (README "Revocation") while held: a handshake still attaching to it opens inert. */
+  revoked: boolean;
 }
 
 /** A revocation announced on a view's control channel. */
@@ -290,6 +298,7 @@ export class RedisRegistry implements RealtimeRegistry {
         leaseUntil: 0,
         user: undefined,
         info: undefined,
+        revoked: false,
       };
       this.views.set(digest, view);
       view.loading = this.load(digest, view);
@@ -307,6 +316,8 @@ export class RedisRegistry implements RealtimeRegistry {
       this.detach(digest);
       throw error;
     }
+    // Revoked after Redis read it, before this handshake completed: it gets no view.
+    if (view.revoked) throw revokedView();
     return [...view.channels];
   }
 
@@ -569,6 +580,7 @@ export class RedisRegistry implements RealtimeRegistry {
 
   /** Forgets a held view here without touching Redis (it is gone there already). */
   private dropView(digest: string, view: HeldView): void {
+    view.revoked = true;
     this.views.delete(digest);
     this.presence.local.update(digest, undefined);
     for (const channel of view.channels)
