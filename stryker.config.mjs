@@ -17,6 +17,7 @@ export default {
     'src/history/**/*.ts',
     'src/registry/memory.registry.ts',
     'src/registry/redis/push-sequence.ts',
+    'src/presence/local-presence.ts',
     '!src/**/*.spec.ts',
   ],
   // Tests per mutant chosen from per-test coverage: the run stays in minutes.

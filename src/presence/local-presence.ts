@@ -146,7 +146,6 @@ export class LocalPresence {
     user: string,
     entry: LocalUser,
   ): void {
-    if (channel.users.get(user) !== entry) return;
     channel.users.delete(user);
     if (channel.views === 0 && channel.users.size === 0)
       this.channels.delete(name);

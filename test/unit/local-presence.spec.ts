@@ -114,6 +114,50 @@ describe('LocalPresence', () => {
     expect(changed.every((c) => c.startsWith('r '))).toBe(true);
   });
 
+  it('a channel stays while a user of it is in its grace, and goes with the last one; its leave carries the info it joined with', () => {
+    vi.useFakeTimers();
+    const { local, log, counts } = tracker(1000);
+    local.update('a', view('gus', 1, ['r'], '"G"'));
+    vi.advanceTimersByTime(500);
+    local.update('b', view('hal', 1, ['r'], '"H"'));
+    local.update('a', undefined);
+    vi.advanceTimersByTime(500);
+    local.update('b', undefined);
+    vi.advanceTimersByTime(500);
+    expect(log).toEqual([
+      'join r gus "G"',
+      'join r hal "H"',
+      'leave r gus "G"',
+    ]);
+    expect(counts('r')).toEqual({
+      views: 0,
+      connections: 0,
+      users: { hal: 0 },
+    });
+    vi.advanceTimersByTime(500);
+    expect(log.at(-1)).toBe('leave r hal "H"');
+    expect(counts('r')).toBeUndefined();
+  });
+
+  it('an anonymous view going away takes its channel with it; entries() lists what is held', () => {
+    const { local, counts } = tracker(1000);
+    local.update('x', view(undefined, 2, ['r', 's']));
+    expect([...local.entries()].map(([name]) => name)).toEqual(['r', 's']);
+    local.update('x', view(undefined, 2, ['s']));
+    expect(counts('r')).toBeUndefined();
+    expect(counts('s')).toEqual({ views: 1, connections: 2, users: {} });
+    local.update('x', undefined);
+    expect([...local.entries()]).toEqual([]);
+  });
+
+  it('a user leaving a channel that still has anonymous views keeps the channel', () => {
+    const { local, counts } = tracker(0);
+    local.update('x', view(undefined, 1, ['r']));
+    local.update('u', view('ivy', 1, ['r']));
+    local.update('u', undefined);
+    expect(counts('r')).toEqual({ views: 1, connections: 1, users: {} });
+  });
+
   it('clear() stops the grace timers: nobody leaves after it', () => {
     vi.useFakeTimers();
     const { local, log } = tracker(1000);
