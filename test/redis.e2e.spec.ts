@@ -1,7 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RealtimeModuleOptions } from '../src';
+import { RealtimeChannels } from '../src/realtime-channels';
 import { startApp, type TestApp } from './support/app';
+import { watchPresence } from './support/presence-watch';
 import { getPage, postJson, type Page } from './support/http-client';
 import {
   startInstanceProcess,
@@ -882,6 +884,35 @@ describe.skipIf(!redisAvailable())(
         .toEqual([{ n: 1 }]);
       sub.unsubscribe();
       await Promise.all(views.map((v) => v.client.close()));
+    });
+
+    it('presence on the Cluster: a user identified on one instance, connected on the other, joins once on both streams', async () => {
+      const onA = watchPresence(a.realtime.presence$('room:clp'));
+      const onB = watchPresence(b.realtime.presence$('room:clp'));
+      const kim = await view(A, '/room/clp', B);
+      const anonymous = await view(B, '/room/clp', A);
+      // identify() as a route would call it, on the instance that did not render.
+      await a.app
+        .get(RealtimeChannels)
+        .identify(await digestOf(B, kim.page), 'kim', { name: 'Kim' });
+      const joined = {
+        type: 'join',
+        channel: 'room:clp',
+        user: 'kim',
+        info: { name: 'Kim' },
+        instanceId: b.realtime.stats().instanceId,
+      };
+      expect(await onA.next()).toEqual(joined);
+      expect(await onB.next()).toEqual(joined);
+      expect(await a.realtime.presence('room:clp')).toEqual([
+        { user: 'kim', info: { name: 'Kim' }, connections: 1 },
+      ]);
+      await expect
+        .poll(() => b.realtime.presenceStats('room:clp'), { timeout: 8000 })
+        .toEqual({ users: 1, views: 2, connections: 2 });
+      onA.stop();
+      onB.stop();
+      await Promise.all([kim.client.close(), anonymous.client.close()]);
     });
   },
 );
