@@ -27,6 +27,7 @@ import {
   type RealtimeConnection,
 } from './realtime-connection';
 import { unknownViewPlan } from '../history/resume-plan';
+import { OutboundFrame } from './outbound-frame';
 import { finishResume, holdForResume } from './resumes';
 
 /** How long a slow consumer's closing handshake may take before the socket is dropped. */
@@ -358,7 +359,7 @@ export class ConnectionHub implements Outlet {
 
   /** One frame, serialized once (README "Registries and guarantees" 5), through each connection's send path. */
   private write(connections: Set<RealtimeConnection>, text: string): void {
-    const frame = Buffer.from(text);
+    const frame = new OutboundFrame(Buffer.from(text));
     let dropped = 0;
     for (const connection of connections)
       if (!connection.send(frame)) dropped++;
@@ -373,7 +374,9 @@ export class ConnectionHub implements Outlet {
     epoch: string | undefined,
     offset: number,
   ): void {
-    const frame = Buffer.from(offsetPushFrame(channel, json, offset));
+    const frame = new OutboundFrame(
+      Buffer.from(offsetPushFrame(channel, json, offset)),
+    );
     let dropped = 0;
     for (const connection of connections)
       if (!connection.deliver(frame, channel, epoch, offset)) dropped++;

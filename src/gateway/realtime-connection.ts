@@ -5,13 +5,11 @@ import type {
   RealtimeUpgradeRequest,
 } from '../interfaces/realtime-message';
 import { CloseCode, OPEN } from '../protocol';
+import { type Frame, writeFrame } from './outbound-frame';
 import type { RealtimeSocket } from '../realtime-socket';
 
 /** WebSocket property pointing at its RealtimeConnection (marks our sockets). */
 export const kConnection = Symbol.for('nestjs-realtime.connection');
-
-/** Options reused for every write: frames are JSON text, never binary. */
-const TEXT = { binary: false } as const;
 
 /** The connections of one client view (digest) on this instance. */
 export class LocalView {
@@ -44,7 +42,7 @@ export const MAX_HELD_WHILE_RESUMING = 1000;
 
 /** A live push kept back while its channel resumes (README "Delivery guarantees"). */
 export interface HeldPush {
-  readonly frame: Buffer;
+  readonly frame: Frame;
   readonly epoch: string | undefined;
   readonly offset: number | undefined;
 }
@@ -75,7 +73,7 @@ export class RealtimeConnection {
    * While the first resume frame is not out (history on): every frame that is not a
    * push of a resuming channel waits here, so the resume frame comes first.
    */
-  opening: Array<string | Buffer> | undefined;
+  opening: Frame[] | undefined;
   /** Channels being resumed, each with the live pushes that arrived meanwhile (made only while some are). */
   resuming: Map<string, HeldPush[]> | undefined;
   /** After a resume: per channel, the newest offset the plan covered whose live copy may still come (ResumePlan.lagging). */
@@ -107,7 +105,7 @@ export class RealtimeConnection {
    * The one send path (README "Wire protocol"): pushes and replies alike. Writes the frame when the
    * socket is open, counts it, and checks the backlog. False when the socket was not open.
    */
-  send(frame: string | Buffer): boolean {
+  send(frame: Frame): boolean {
     if (this.opening !== undefined) {
       this.opening.push(frame);
       return true;
@@ -117,7 +115,7 @@ export class RealtimeConnection {
 
   /** A push of `channel` with its place in the history: kept back while the channel resumes. */
   deliver(
-    frame: Buffer,
+    frame: Frame,
     channel: string,
     epoch: string | undefined,
     offset: number | undefined,
@@ -144,14 +142,31 @@ export class RealtimeConnection {
   }
 
   /** Writes at once, past anything held (the resume frame and its replay). */
-  write(frame: string | Buffer): boolean {
+  write(frame: Frame): boolean {
     const ws = this.ws;
     if (ws.readyState !== OPEN) return false;
-    ws.send(frame, TEXT);
+    writeFrame(ws, frame);
     this.outlet.sent();
     if (ws.bufferedAmount > this.outlet.maxBufferedBytes)
       this.outlet.slowConsumer(this);
     return true;
+  }
+
+  /**
+   * Runs `writes` with the TCP socket corked: the frames they write (a resume frame and
+   * its replay) leave in one system call instead of one each.
+   */
+  corked(writes: () => void): void {
+    const socket = (
+      this.ws as unknown as { _socket?: { cork?(): void; uncork?(): void } }
+    )._socket;
+    if (typeof socket?.cork !== 'function') return writes();
+    socket.cork();
+    try {
+      writes();
+    } finally {
+      socket.uncork?.();
+    }
   }
 
   /** Answers a client's ping; the pong counts toward the backlog like any write. */

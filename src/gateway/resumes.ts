@@ -1,6 +1,7 @@
 import { offsetPushFrame, resumeFrame } from '../protocol/resume';
 import type { ResumePlan } from '../registry/realtime-registry';
 import type { RealtimeConnection } from './realtime-connection';
+import type { Frame } from './outbound-frame';
 
 // How a connection resumes (README "Delivery guarantees"): its live pushes on the
 // resuming channels are held while the registry works out what it missed; then the
@@ -31,9 +32,18 @@ export function finishResume(
   channels: readonly string[],
   opening: boolean,
 ): void {
+  connection.corked(() => writeResume(connection, plan, channels, opening));
+}
+
+function writeResume(
+  connection: RealtimeConnection,
+  plan: ResumePlan,
+  channels: readonly string[],
+  opening: boolean,
+): void {
   const send = opening
-    ? (frame: string | Buffer) => connection.write(frame)
-    : (frame: string | Buffer) => connection.send(frame);
+    ? (frame: Frame) => connection.write(frame)
+    : (frame: Frame) => connection.send(frame);
   send(resumeFrame(plan.replay.length, plan.epochs, plan.failed));
   for (const push of plan.replay)
     send(offsetPushFrame(push.channel, push.json, push.offset));
