@@ -181,7 +181,8 @@ export class ConnectionAcceptor {
       true,
     );
     const valid =
-      !!key && !!connectionId && this.identity.isIssued(connectionId, key);
+      // presentedIdentity() checked the key: only the id is left to check.
+      !!key && !!connectionId && this.identity.isIssuedFor(connectionId, key);
     if (!valid && this.options.onInvalidConnection === 'reject') {
       return this.refuse(
         callback,

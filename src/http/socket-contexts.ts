@@ -74,7 +74,8 @@ export class SocketContexts {
       // A cross-site form must not replace the victim's key (its tab would go inert).
       if (!isCrossSiteUnsafe(cache)) this.setKeyCookie(cache, key);
     }
-    const id = this.identity.isIssued(presented.connectionId, key)
+    // The key was checked (presented) or made here: only the id is left to check.
+    const id = this.identity.isIssuedFor(presented.connectionId, key)
       ? (presented.connectionId as string)
       : this.identity.issueConnectionId(key);
     return (cache[kSocket] = this.create(id, this.identity.digest(key, id)));

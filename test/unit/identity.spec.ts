@@ -147,6 +147,19 @@ describe('connection ids', () => {
     expect(identity.isIssued(id, invented)).toBe(false);
   });
 
+  it('isIssuedFor (a key checked already) agrees with isIssued for issued keys', () => {
+    const key = identity.newSocketKey();
+    const other = identity.newSocketKey();
+    const id = identity.issueConnectionId(key);
+    expect(identity.isIssuedFor(id, key)).toBe(true);
+    expect(identity.isIssuedFor(id, other)).toBe(false);
+    expect(identity.isIssuedFor(identity.issueConnectionId(other), key)).toBe(
+      false,
+    );
+    expect(identity.isIssuedFor(undefined, key)).toBe(false);
+    expect(identity.isIssuedFor(id.slice(1), key)).toBe(false);
+  });
+
   it('refuses a String object holding an issued id', () => {
     const key = identity.newSocketKey();
     const id = identity.issueConnectionId(key);
