@@ -397,6 +397,57 @@ describe.skipIf(!redisAvailable())(
     const viewKinds = (keys: string[]) =>
       kinds(keys).filter((kind) => kind !== 'presence instances');
 
+    it("a connected view's keys and its user's index live on past pendingTtl: every renew interval extends them", async () => {
+      const app = await startApp(
+        // reconnectGrace 0: the user index lives 2.5 s, extended every 2nd interval.
+        redisOptions(redis.url, {
+          keyPrefix: 'renew:',
+          pendingTtl: 1500,
+          reconnectGrace: 0,
+        }),
+      );
+      try {
+        await expect
+          .poll(() => app.realtime.stats().registry.ready, { timeout: 10_000 })
+          .toBe(true);
+        const here = inProcess(app);
+        const { page, client } = await view(here, '/room/renew', here);
+        const digest = await digestOf(here, page);
+        await app.app.get(RealtimeChannels).identify(digest, 'kim', undefined);
+        // Without a renewal a key's PTTL only falls (and the view's keys are gone
+        // pendingTtl after the render); a renewal (every 500 ms here) sets it back up:
+        // two readings 50 ms apart around one differ by about +450 ms (+950 ms for
+        // the user's index).
+        for (const key of [
+          `renew:{${digest}}:ch`,
+          `renew:{${digest}}:live`,
+          'renew:u:{kim}',
+        ]) {
+          let last = await inspect.pttl(key);
+          expect(last, key).toBeGreaterThan(0);
+          await expect
+            .poll(
+              async () => {
+                const now = await inspect.pttl(key);
+                const rose = now > last + 100;
+                last = now;
+                return rose;
+              },
+              { timeout: 5000, interval: 50 },
+            )
+            .toBe(true);
+        }
+        await app.realtime.push('still held', 'room:renew');
+        expect(await client.next()).toEqual({
+          channel: 'room:renew',
+          payload: 'still held',
+        });
+        await client.close();
+      } finally {
+        await app.close();
+      }
+    });
+
     it('never-connected and disconnected views expire; a reconnect within the grace resumes', async () => {
       const app = await startApp(
         redisOptions(redis.url, {

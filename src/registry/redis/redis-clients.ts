@@ -57,7 +57,7 @@ function isClient(value: unknown): value is RedisClient {
   return typeof (value as { duplicate?: unknown })?.duplicate === 'function';
 }
 
-function isCluster(value: unknown): value is Cluster {
+export function isCluster(value: unknown): value is Cluster {
   return (value as { isCluster?: unknown })?.isCluster === true;
 }
 

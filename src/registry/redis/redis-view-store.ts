@@ -1,7 +1,9 @@
-import type { RedisClient } from './redis-clients';
+import { isCluster, type RedisClient } from './redis-clients';
 import { fail, registryError, revokedView } from './redis-errors';
 import type { RedisNames } from './redis-names';
 import { CHUNK, SCRIPTS } from './redis-scripts';
+
+function toVoid(): void {}
 
 /** The scripts of redis-scripts.ts, defined on the command connection. */
 interface ScriptCommands {
@@ -206,14 +208,44 @@ export class RedisViewStore {
     );
   }
 
-  /** Renews this instance's lease; false when its lease entry was gone (nothing written). */
-  async renew(digest: string): Promise<boolean> {
-    const renewed = await this.command.rtRenew(
-      ...this.keys(digest),
-      this.instanceId,
-      this.options.pendingTtl,
-    );
-    return renewed === 1;
+  /**
+   * One renew interval: this instance's lease on each of `digests` and the lifetime of
+   * `keys` (the user indexes), `ttl` ms. On a single Redis one pipeline (one write, one
+   * round trip); on a Cluster, whose pipelines may hold one node's slots only, a command
+   * each. Per digest: whether its lease entry was still there (false: nothing was
+   * written), undefined when the renewal failed (the next interval tries again).
+   */
+  async renewAll(
+    digests: readonly string[],
+    keys: readonly string[],
+    ttl: number,
+  ): Promise<Array<boolean | undefined>> {
+    const renew = (batch: ScriptCommands, digest: string) =>
+      batch.rtRenew(
+        ...this.keys(digest),
+        this.instanceId,
+        this.options.pendingTtl,
+      );
+    if (isCluster(this.command)) {
+      for (const key of keys) this.command.pexpire(key, ttl).catch(toVoid);
+      return Promise.all(
+        digests.map((digest) =>
+          renew(this.command, digest).then(
+            (renewed) => renewed === 1,
+            () => undefined,
+          ),
+        ),
+      );
+    }
+    const pipeline = this.command.pipeline();
+    for (const key of keys) pipeline.pexpire(key, ttl);
+    for (const digest of digests)
+      renew(pipeline as unknown as ScriptCommands, digest);
+    const results = await pipeline.exec().catch(() => null);
+    return digests.map((_, i) => {
+      const [error, renewed] = results?.[keys.length + i] ?? [true];
+      return error ? undefined : renewed === 1;
+    });
   }
 
   /** Those of `instanceIds` whose lease on the view is still running. */

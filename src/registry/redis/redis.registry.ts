@@ -104,6 +104,8 @@ export class RedisRegistry implements RealtimeRegistry {
   /** README "Users and presence". */
   readonly presence: RedisPresence;
   private heartbeat: NodeJS.Timeout | undefined;
+  /** Renew intervals since the user indexes were last extended (see usersDue). */
+  private intervalsSinceUsers = 0;
   /** close() started: no renewal or recovery may take a lease again. */
   private closing = false;
   private closed = false;
@@ -209,6 +211,22 @@ export class RedisRegistry implements RealtimeRegistry {
         this.options.reconnectGrace + this.renewInterval,
       ) + 1000
     );
+  }
+
+  /**
+   * Whether this interval extends the user indexes of held views: only as often as
+   * their lifetime needs (dataTtl, set by every identify and extension), with an
+   * interval's margin for the timer's drift — every interval only when reconnectGrace
+   * is short next to pendingTtl, every 2nd with the defaults.
+   */
+  private usersDue(): boolean {
+    const every = Math.max(
+      1,
+      Math.floor((this.dataTtl - 1000) / this.renewInterval) - 1,
+    );
+    if (++this.intervalsSinceUsers < every) return false;
+    this.intervalsSinceUsers = 0;
+    return true;
   }
 
   /** How often holders renew their leases (and their channels' histories). */
@@ -653,29 +671,38 @@ export class RedisRegistry implements RealtimeRegistry {
     if (this.link.isStale || !this.link.commandUp()) return;
     this.presence.refresh();
     this.keepHistories().catch(toVoid);
-    // The user indexes of held views live on (one PEXPIRE per user, not per connection).
+    // The leases of held views and, when due, their users' indexes (one PEXPIRE per
+    // user) go out together: one pipeline per interval on a single Redis.
     const users = new Set<string>();
-    for (const view of this.views.values()) if (view.user) users.add(view.user);
-    for (const user of users)
-      this.clients.command
-        .pexpire(this.names.userKey(user), this.dataTtl)
-        .catch(toVoid);
-    for (const [digest, view] of this.views) {
-      if (view.loading) continue;
-      const sentAt = Date.now();
-      this.store.renew(digest).then((renewed) => {
-        if (this.views.get(digest) !== view || this.closing) return;
-        if (renewed) {
-          view.leaseUntil = sentAt + this.options.pendingTtl;
-          return;
-        }
-        // Our lease entry is gone while connected (Redis lost it, or it ran out): recover.
-        this.logger.warn(
-          'Redis: a live view lost its lease; registering again',
-        );
-        this.link.markStale();
-      }, toVoid);
+    const withUsers = this.usersDue();
+    const held: Array<[string, HeldView]> = [];
+    for (const entry of this.views) {
+      if (withUsers && entry[1].user) users.add(entry[1].user);
+      if (!entry[1].loading) held.push(entry);
     }
+    const sentAt = Date.now();
+    this.store
+      .renewAll(
+        held.map(([digest]) => digest),
+        [...users].map((user) => this.names.userKey(user)),
+        this.dataTtl,
+      )
+      .then((results) => {
+        results.forEach((renewed, i) => {
+          const [digest, view] = held[i];
+          if (renewed === undefined) return;
+          if (this.views.get(digest) !== view || this.closing) return;
+          if (renewed) {
+            view.leaseUntil = sentAt + this.options.pendingTtl;
+            return;
+          }
+          // Our lease entry is gone while connected (Redis lost it, or it ran out): recover.
+          this.logger.warn(
+            'Redis: a live view lost its lease; registering again',
+          );
+          this.link.markStale();
+        });
+      }, toVoid);
   }
 
   /**
