@@ -20,6 +20,23 @@ const errors = {
   samples: [],
 };
 let target = '';
+/**
+ * Presence frames (`{"channel":…,"presence":{"join"|"leave":…}}`): not part of any
+ * phase, counted. While `tracking`, each client also keeps the users it was told
+ * joined, to count a join of a user already present (`duplicateJoin`) and a leave of
+ * one that never joined (`unknownLeave`).
+ */
+const presence = {
+  join: 0,
+  leave: 0,
+  duplicateJoin: 0,
+  unknownLeave: 0,
+  foreignJoin: 0,
+  samples: [],
+};
+let tracking = true;
+/** With `channels`: the channel of user `u<i>` (loadgen's rule), for the foreign-join check. */
+let channelOfUser;
 
 // The current phase: seqs [from, end), expected deliveries, latencies.
 const phase = {
@@ -99,6 +116,32 @@ class BenchClient {
       );
   }
 
+  onPresence(kind, userOf) {
+    presence[kind]++;
+    if (!tracking) return;
+    const user = userOf();
+    this.present ??= new Set();
+    const sample = (what) => {
+      if (presence.samples.length < MAX_SAMPLES)
+        presence.samples.push(
+          `client ${this.index} (${this.channel}): ${what} ${user}`,
+        );
+    };
+    if (kind === 'join') {
+      if (this.present.has(user)) {
+        presence.duplicateJoin++;
+        sample('join again of');
+      } else this.present.add(user);
+      if (channelOfUser && channelOfUser(user) !== this.channel) {
+        presence.foreignJoin++;
+        sample(`join of ${channelOfUser(user)}'s`);
+      }
+    } else if (!this.present.delete(user)) {
+      presence.unknownLeave++;
+      sample('leave of never joined');
+    }
+  }
+
   malformed(e) {
     error('malformed', `client ${this.index}: ${e.message}`);
   }
@@ -125,7 +168,9 @@ function closeSocket(ws) {
 
 serveCommands({
   // Opens `count` clients (global indexes from `first`), `concurrency` at a time;
-  // client i talks to `bases[i % bases.length]`.
+  // client i talks to `bases[i % bases.length]` and subscribes to `channel`, or with
+  // `channels` to channels[floor(i / bases.length) % channels.length] (so that each
+  // channel has clients on every base); `identify`: its page render identifies `u<i>`.
   async connect({
     target: name,
     bases,
@@ -133,9 +178,16 @@ serveCommands({
     count,
     concurrency,
     channel,
+    channels,
+    identify,
     stack,
   }) {
     target = name;
+    const channelOf = (index) =>
+      channels
+        ? channels[Math.floor(index / bases.length) % channels.length]
+        : channel;
+    if (channels) channelOfUser = (user) => channelOf(Number(user.slice(1)));
     const times = new Float64Array(count);
     let nextIndex = 0;
     const failures = [];
@@ -145,13 +197,17 @@ serveCommands({
         const client = new BenchClient(first + i);
         client.next = phase.end;
         const t0 = now();
+        const index = first + i;
+        const base = bases[index % bases.length];
+        client.channel = channelOf(index);
         try {
           await connectClient(
             target,
             client,
-            bases[(first + i) % bases.length],
-            channel,
+            base,
+            client.channel,
             stack,
+            identify ? `u${index}` : undefined,
           );
           clients.push(client);
           times[i] = now() - t0;
@@ -234,6 +290,16 @@ serveCommands({
   },
 
   check: () => ({ clients: clients.length, errors: snapshotErrors() }),
+
+  // The presence counts; `forget`: stop tracking users per client (frees the sets
+  // before a measured phase).
+  presence({ forget }) {
+    if (forget) {
+      tracking = false;
+      for (const client of clients) client.present = undefined;
+    }
+    return { ...presence, samples: [...presence.samples] };
+  },
 
   // Closes every client and forgets it (waits up to 3 s for the closing handshakes).
   async close() {

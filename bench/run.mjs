@@ -17,6 +17,7 @@ import {
   NOHISTORY,
   NOHISTORY_SCENARIOS,
   parseArgs,
+  PRESENCE,
   USAGE,
 } from './lib/config.mjs';
 import { killAllChildren } from './lib/ipc.mjs';
@@ -27,6 +28,12 @@ import {
   churnOneInstance,
   churnTwoInstances,
 } from './lib/churn.mjs';
+import {
+  presenceFanout,
+  presenceLine,
+  presenceRedis,
+  REDIS_PATTERN,
+} from './lib/presence.mjs';
 import { redisServerVersion, startRedis } from './lib/redis.mjs';
 import { renderMarkdown } from './lib/report.mjs';
 import * as scenarios from './lib/scenarios.mjs';
@@ -211,10 +218,66 @@ async function main() {
     );
   };
 
+  /**
+   * The presence scenario (h): fan-out with and without presence (memory registry,
+   * interleaved bursts), then presence's Redis commands on 1 and 2 instances.
+   */
+  const runPresence = async () => {
+    const p = options.params.presence;
+    const pair = ['nestjs-realtime', PRESENCE].filter((t) =>
+      options.targets.includes(t),
+    );
+    // The comparison needs both; `--targets=nestjs-realtime-presence` runs the Redis part alone.
+    if (pair.length === 2)
+      await measure(
+        'presence',
+        `fan-out ${p.fanout.clients} clients`,
+        pair,
+        () => ({}),
+        (group) =>
+          presenceFanout(group, options.params, {
+            log: log(` ${p.fanout.clients}`),
+          }),
+        { part: 'fanout', clients: p.fanout.clients },
+      );
+    if (!options.targets.includes(PRESENCE)) return;
+    if (!redisServerVersion()) {
+      const why =
+        'redis-server is not installed (apt-get install redis-server): the Redis part of the presence scenario was SKIPPED';
+      console.error(`\n${'!'.repeat(78)}\n!!! ${why}\n${'!'.repeat(78)}\n`);
+      results.skipped.push(why);
+      return;
+    }
+    redisServer ??= await startRedis();
+    for (const instances of p.redis.instances) {
+      await redisServer.flush();
+      await measure(
+        'presence',
+        `${instances} instance${instances > 1 ? 's' : ''} on Redis`,
+        [PRESENCE],
+        () => ({
+          instances,
+          redis: redisServer.url,
+          server: { presence: [REDIS_PATTERN], pendingTtl: p.redis.pendingTtl },
+        }),
+        (group) =>
+          presenceRedis(group, options.params, {
+            redisServer,
+            log: (entry) => console.log(presenceLine(entry)),
+          }),
+        { part: 'redis', instances },
+      );
+    }
+  };
+
   for (const scenario of options.scenarios) {
-    const targets = NOHISTORY_SCENARIOS.includes(scenario)
-      ? options.targets
-      : options.targets.filter((t) => t !== NOHISTORY);
+    // nestjs-realtime-nohistory runs in the burst and memory scenarios only, and
+    // nestjs-realtime-presence in the presence scenario only.
+    const targets = options.targets.filter(
+      (t) =>
+        (t !== NOHISTORY || NOHISTORY_SCENARIOS.includes(scenario)) &&
+        (t !== PRESENCE || scenario === 'presence'),
+    );
     if (targets.length === 0) continue;
     if (scenario === 'burst') {
       for (const clients of options.params.burst.sizes) {
@@ -280,6 +343,8 @@ async function main() {
         });
     } else if (scenario === 'churn') {
       await runChurn(targets);
+    } else if (scenario === 'presence') {
+      await runPresence();
     } else {
       await measure(
         scenario,

@@ -20,6 +20,9 @@ const SIO_PREFIX = '42["m",{"seq":';
 /** With history on (the default), every nestjs-realtime connection starts with a resume frame. */
 const RESUME_PREFIX = '{"resume":';
 const RESUME_BYTES = Buffer.from(RESUME_PREFIX);
+/** With `presence` on the channel, joins and leaves: `{"channel":"<ch>","presence":{"join"|"leave":…}}`. */
+const presencePrefix = (channel) =>
+  `{"channel":${JSON.stringify(channel)},"presence":{"`;
 
 /** One keep-alive HTTP agent per worker for page renders (a browser reuses its connection too). */
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
@@ -69,10 +72,14 @@ export function decodeFrame(target, text) {
   return JSON.parse(text).payload;
 }
 
-/** `GET /sub/<channel>` as a browser renders the page: the view's id and its key cookie. */
-export function pageRender(url) {
+/**
+ * `GET /sub/<channel>` as a browser renders the page: the view's id and its key cookie.
+ * Like a browser, it retries once when a reused keep-alive connection was closed by the
+ * server as the request went out (Node's server closes idle ones after 5 s).
+ */
+export function pageRender(url, retried = false) {
   return new Promise((resolve, reject) => {
-    get(url, { agent }, (res) => {
+    const req = get(url, { agent }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk) => (body += chunk));
@@ -88,7 +95,12 @@ export function pageRender(url) {
         resolve({ id, key });
       });
       res.on('error', reject);
-    }).on('error', reject);
+    });
+    req.on('error', (error) => {
+      if (!retried && req.reusedSocket && error.code === 'ECONNRESET')
+        resolve(pageRender(url, true));
+      else reject(new Error(`GET ${url}: ${error.message}`, { cause: error }));
+    });
   });
 }
 
@@ -99,6 +111,8 @@ async function open(stack, url, headers, client, onText) {
       onText,
       onClose: (code) => client.onClose(code),
       onOpen: (ws) => (client.ws = ws),
+    }).catch((error) => {
+      throw new Error(`upgrade ${url}: ${error.message}`, { cause: error });
     });
     return;
   }
@@ -115,20 +129,36 @@ async function open(stack, url, headers, client, onText) {
   });
 }
 
-function frameHandler(stack, target, client) {
-  if (stack === 'raw')
+const startsWith = (buf, start, end, prefix) =>
+  end - start >= prefix.length &&
+  buf.compare(prefix, 0, prefix.length, start, start + prefix.length) === 0;
+
+/** 'join' or 'leave' from the letter after the presence prefix. */
+const presenceKind = (c) => (c === 'j' || c === 106 ? 'join' : 'leave');
+const USER = '"user":"';
+/** The user of a presence frame (bench users are `u<digits>`: no escapes). */
+function presenceUser(text, from) {
+  const i = text.indexOf(USER, from);
+  if (i < 0) return undefined;
+  const start = i + USER.length;
+  return text.slice(start, text.indexOf('"', start));
+}
+
+function frameHandler(stack, target, client, channel = 'bench') {
+  const presence = presencePrefix(channel);
+  if (stack === 'raw') {
+    const presenceBytes = Buffer.from(presence);
     return (buf, start, end) => {
       try {
-        if (
-          buf.compare(
-            RESUME_BYTES,
-            0,
-            RESUME_BYTES.length,
-            start,
-            Math.min(end, start + RESUME_BYTES.length),
-          ) === 0
-        ) {
+        if (startsWith(buf, start, end, RESUME_BYTES)) {
           client.resumes = (client.resumes ?? 0) + 1;
+          return;
+        }
+        if (startsWith(buf, start, end, presenceBytes)) {
+          const at = start + presenceBytes.length;
+          client.onPresence?.(presenceKind(buf[at]), () =>
+            presenceUser(buf.toString('utf8', at, end), 0),
+          );
           return;
         }
         deliverFromBytes(client, buf, start, end);
@@ -136,10 +166,17 @@ function frameHandler(stack, target, client) {
         client.malformed(error);
       }
     };
+  }
   return (text) => {
     try {
       if (text.startsWith(RESUME_PREFIX)) {
         client.resumes = (client.resumes ?? 0) + 1;
+        return;
+      }
+      if (text.startsWith(presence)) {
+        client.onPresence?.(presenceKind(text[presence.length]), () =>
+          presenceUser(text, presence.length),
+        );
         return;
       }
       const payload = decodeFrame(target, text);
@@ -193,8 +230,11 @@ export function releasePageConnections() {
   agent.destroy();
 }
 
-/** Connects `client` to `base` (host:port) for `target` with the `stack` of client code. */
-export function connectClient(target, client, base, channel, stack) {
+/**
+ * Connects `client` to `base` (host:port) for `target` with the `stack` of client code;
+ * `user` (nestjs-realtime): the page render identifies the view as that user.
+ */
+export function connectClient(target, client, base, channel, stack, user) {
   const wire = stack === 'raw' ? 'raw' : 'ws';
   let connect;
   if (target === 'ws') {
@@ -207,13 +247,16 @@ export function connectClient(target, client, base, channel, stack) {
     );
   } else if (target === 'nestjs-realtime') {
     // The page render subscribes this client view; the socket then carries its id and key.
-    connect = pageRender(`http://${base}/sub/${channel}`).then(({ id, key }) =>
+    const query = user ? `?user=${encodeURIComponent(user)}` : '';
+    connect = pageRender(
+      `http://${base}/sub/${encodeURIComponent(channel)}${query}`,
+    ).then(({ id, key }) =>
       open(
         wire,
         `ws://${base}/?socket_connection_id=${encodeURIComponent(id)}`,
         { cookie: `realtime_key=${key}` },
         client,
-        frameHandler(wire, target, client),
+        frameHandler(wire, target, client, channel),
       ),
     );
   } else if (stack === 'official') {

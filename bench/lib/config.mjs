@@ -2,7 +2,15 @@
 
 /** nestjs-realtime with `history: false`, next to the default one (burst and memory only). */
 export const NOHISTORY = 'nestjs-realtime-nohistory';
-export const TARGETS = ['ws', 'socket.io', 'nestjs-realtime', NOHISTORY];
+/** nestjs-realtime with `presence: ['bench']` whose page renders identify distinct users (presence scenario only). */
+export const PRESENCE = 'nestjs-realtime-presence';
+export const TARGETS = [
+  'ws',
+  'socket.io',
+  'nestjs-realtime',
+  NOHISTORY,
+  PRESENCE,
+];
 /** The scenarios that measure NOHISTORY too (SPEC §8 "history on ≥ 0.9× history off"). */
 export const NOHISTORY_SCENARIOS = ['burst', 'memory'];
 export const SCENARIOS = [
@@ -12,6 +20,7 @@ export const SCENARIOS = [
   'connect',
   'redis',
   'churn',
+  'presence',
 ];
 
 const QUICK = {
@@ -48,6 +57,22 @@ const QUICK = {
     drainMs: 20_000,
     idleMs: 3000,
   },
+  // (h) presence: fan-out with and without it (interleaved bursts, as (a)); then the
+  // Redis commands of N identified connections on `channels` channels (pendingTtl 3 s:
+  // a renew interval of 1 s), during the joins and in an idle window of `intervals`.
+  presence: {
+    // warmup: messages before the rounds, also to the target without presence, whose
+    // processes did not write and read the N²/2 join frames of the connects.
+    fanout: { clients: 1000, messages: 60, rounds: 5, batch: 1, warmup: 200 },
+    redis: {
+      clients: 1000,
+      channels: 4,
+      pendingTtl: 3000,
+      intervals: 3,
+      instances: [1, 2],
+    },
+    settleMs: 20_000,
+  },
 };
 
 const FULL = {
@@ -81,6 +106,17 @@ const FULL = {
     dropMaxMs: 6000,
     drainMs: 30_000,
     idleMs: 3000,
+  },
+  presence: {
+    fanout: { clients: 1000, messages: 200, rounds: 5, batch: 1, warmup: 500 },
+    redis: {
+      clients: 5000,
+      channels: 20,
+      pendingTtl: 3000,
+      intervals: 5,
+      instances: [1, 2],
+    },
+    settleMs: 30_000,
   },
 };
 
@@ -154,8 +190,10 @@ export const USAGE = `npm run bench [-- options]
                         with history: false (the first wave's frames); off leaves
                         out ${NOHISTORY}
   --targets=a,b         targets: ${TARGETS.join(', ')}
-                        (the last: nestjs-realtime with history: false, next to the
-                        default; burst and memory scenarios only)
+                        (${NOHISTORY}: nestjs-realtime with history: false, next to
+                        the default; burst and memory scenarios only.
+                        ${PRESENCE}: with presence on the bench channel and
+                        identified users; presence scenario only)
   --profile[=a,b]       burst scenario: run the nestjs-realtime server (or the listed
                         targets' servers) under node --cpu-prof, also profile the
                         measured bursts alone, and print the top self-time functions

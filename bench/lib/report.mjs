@@ -3,6 +3,7 @@
 
 import { churnBars, churnTable } from './churn-report.mjs';
 import { NOHISTORY } from './config.mjs';
+import { presenceBars, presenceSection } from './presence-report.mjs';
 import { int, num, ratio, table } from './markdown.mjs';
 
 const NR = 'nestjs-realtime';
@@ -336,6 +337,7 @@ export function bars(results) {
     ]);
   }
   out.push(...churnBars(s.churn));
+  out.push(...presenceBars(s.presence));
   out.push([
     'no message lost or duplicated in this run',
     `${results.failures.length} failure(s)`,
@@ -366,6 +368,7 @@ export function renderMarkdown(results) {
     s.connect && connectTable(s.connect),
     s.redis && redisTable(s.redis),
     s.churn?.length && churnTable(s.churn),
+    s.presence?.length && presenceSection(s.presence),
   ].filter(Boolean);
   for (const { title, text } of sections) parts.push(`### ${title}\n\n${text}`);
   if (results.skipped.length)

@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NOHISTORY } from './config.mjs';
+import { NOHISTORY, PRESENCE } from './config.mjs';
 import { Child } from './ipc.mjs';
 
 const BENCH = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -12,14 +12,20 @@ const SERVER_FILES = {
   'socket.io': 'servers/socketio.server.mjs',
   'nestjs-realtime': 'servers/realtime.server.mjs',
   [NOHISTORY]: 'servers/realtime.server.mjs',
+  [PRESENCE]: 'servers/realtime.server.mjs',
 };
+/** The presence target's server: presence frames on the bench channel. */
+const PRESENCE_SERVER = { presence: ['bench'] };
 const START_TIMEOUT = 30_000;
 
 export class Rig {
   constructor(target, options) {
     this.target = target;
-    /** The client code and frames of the target: NOHISTORY's are nestjs-realtime's. */
-    this.kind = target === NOHISTORY ? 'nestjs-realtime' : target;
+    /** The client code and frames of the target: NOHISTORY's and PRESENCE's are nestjs-realtime's. */
+    this.kind =
+      target === NOHISTORY || target === PRESENCE ? 'nestjs-realtime' : target;
+    /** Page renders identify a distinct user per client (`u<index>`). */
+    this.identify = target === PRESENCE;
     this.options = options;
     this.servers = [];
     this.workers = [];
@@ -31,7 +37,8 @@ export class Rig {
    * `instances` servers (with `redis` URL for the cross-instance scenario) and
    * `workers` load generators (`worker`: their script, default loadgen.mjs).
    * `profile` names a .cpuprofile for the first server; `recovery` turns on
-   * Socket.IO's connection state recovery (churn scenario).
+   * Socket.IO's connection state recovery (churn scenario). `server`: more module
+   * options for nestjs-realtime (presence scenario: `presence`, `pendingTtl`).
    */
   async start({
     instances = 1,
@@ -39,6 +46,7 @@ export class Rig {
     workers,
     profile,
     recovery,
+    server,
     worker = 'loadgen.mjs',
   }) {
     for (let i = 0; i < instances; i++) {
@@ -60,6 +68,8 @@ export class Rig {
               redis,
               recovery,
               history: this.target === NOHISTORY ? false : this.options.history,
+              ...(this.target === PRESENCE ? PRESENCE_SERVER : {}),
+              ...server,
             }),
           },
         }),
@@ -79,8 +89,11 @@ export class Rig {
     return this;
   }
 
-  /** Connects `count` more clients, split across workers (and across servers by index). */
-  async connect(count, concurrency, timeoutMs) {
+  /**
+   * Connects `count` more clients, split across workers (and across servers by index).
+   * `channels` (default `['bench']`): client i subscribes to one of them (see loadgen).
+   */
+  async connect(count, concurrency, timeoutMs, { channels } = {}) {
     const share = Math.ceil(count / this.workers.length);
     const lanes = Math.max(1, Math.ceil(concurrency / this.workers.length));
     const started = performance.now();
@@ -97,6 +110,8 @@ export class Rig {
             count: n,
             concurrency: lanes,
             channel: 'bench',
+            channels,
+            identify: this.identify,
             stack: this.options.client,
           },
           timeoutMs,
@@ -122,6 +137,24 @@ export class Rig {
 
   gc() {
     return Promise.all(this.servers.map((s) => s.request('gc')));
+  }
+
+  /**
+   * Presence frames the workers' clients received so far: `{ join, leave,
+   * duplicateJoin, unknownLeave }`; `forget`: the workers stop tracking users.
+   */
+  async presenceFrames(forget = false) {
+    const answers = await Promise.all(
+      this.workers.map((w) => w.request('presence', { forget }, 10_000)),
+    );
+    const total = { samples: [] };
+    for (const { samples, ...counts } of answers) {
+      for (const [key, n] of Object.entries(counts))
+        total[key] = (total[key] ?? 0) + n;
+      total.samples.push(...samples);
+    }
+    total.samples = total.samples.slice(0, 10);
+    return total;
   }
 
   async stop() {

@@ -6,7 +6,7 @@ import { latencySummary, median, mergeSorted } from './stats.mjs';
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Connect timeout: generous, the watchdog is the real bound. */
-const connectTimeout = (n) => 30_000 + n * 20;
+export const connectTimeout = (n) => 30_000 + n * 20;
 /** Phase timeout: time to push plus time to drain a backlog. */
 const phaseTimeout = (deliveries, pushMs = 0) =>
   20_000 + pushMs * 2 + deliveries / 20;
@@ -26,8 +26,12 @@ function summarize(rounds) {
   };
 }
 
-/** Connects every rig's clients and makes a short warm-up burst (JIT, buffers). */
-async function prepare(group, clients, params, redis) {
+/**
+ * Connects every rig's clients and makes a short warm-up burst (JIT, buffers);
+ * `afterConnect(rig)` runs between the two (the presence scenario waits there for the
+ * join frames to be delivered).
+ */
+export async function prepare(group, clients, params, redis, afterConnect) {
   await group.each(async (rig) => {
     const connect = await rig.connect(
       clients,
@@ -35,6 +39,7 @@ async function prepare(group, clients, params, redis) {
       connectTimeout(clients),
     );
     Object.assign(rig.entry, { clients, connectMs: connect.ms, rounds: [] });
+    await afterConnect?.(rig);
     rig.seq = { next: 0 };
     await runPhase(rig, rig.seq, {
       mode: 'burst',
@@ -46,7 +51,12 @@ async function prepare(group, clients, params, redis) {
 }
 
 /** Interleaved rounds of bursts: every target once per round, in a rotated order. */
-async function burstRounds(group, { messages, rounds, batch }, redis, log) {
+export async function burstRounds(
+  group,
+  { messages, rounds, batch },
+  redis,
+  log,
+) {
   for (let r = 0; r < rounds; r++) {
     await group.each(
       async (rig) => {

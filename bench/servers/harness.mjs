@@ -26,8 +26,9 @@ function fail(error) {
 }
 
 /**
- * `start()` resolves `{ port, publish(message), connections() }`; then the process
- * reports `ready` and answers the orchestrator's commands.
+ * `start()` resolves `{ port, publish(message), connections(), commands? }`; then the
+ * process reports `ready` and answers the orchestrator's commands (`commands`: more of
+ * them, e.g. nestjs-realtime's `presenceStats`).
  */
 export async function runServer(start) {
   process.on('uncaughtException', fail);
@@ -70,6 +71,7 @@ export async function runServer(start) {
     );
 
   serveCommands({
+    ...target.commands,
     heapSnapshot: ({ file }) => {
       global.gc?.();
       return { file: writeHeapSnapshot(file) };

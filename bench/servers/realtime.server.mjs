@@ -1,9 +1,10 @@
 // nestjs-realtime as a user runs it: a Nest app (Express) with RealtimeModule; clients
-// are subscribed by a page-render route, GET /sub/:channel, that returns HTML. Loads
-// the built package (dist/) by name. Decorators are applied by hand (plain JS).
+// are subscribed by a page-render route, GET /sub/:channel, that returns HTML (with
+// `?user=<name>` it identifies the view first, as an app does after its own login).
+// Loads the built package (dist/) by name. Decorators are applied by hand (plain JS).
 import 'reflect-metadata';
 import { createRequire } from 'node:module';
-import { Controller, Get, Inject, Module, Param } from '@nestjs/common';
+import { Controller, Get, Inject, Module, Param, Query } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { runServer } from './harness.mjs';
 
@@ -14,7 +15,8 @@ class PageController {
     this.realtime = service;
   }
 
-  async page(channel, socket) {
+  async page(channel, user, socket) {
+    if (user) await socket.identify(user);
     await socket.subscribe(channel);
     return `<!doctype html><html><head><title>${channel}</title></head><body><p>bench</p></body></html>`;
   }
@@ -22,7 +24,8 @@ class PageController {
 Controller()(PageController);
 Inject(realtime.RealtimeService)(PageController, undefined, 0);
 Param('channel')(PageController.prototype, 'page', 0);
-realtime.Socket()(PageController.prototype, 'page', 1);
+Query('user')(PageController.prototype, 'page', 1);
+realtime.Socket()(PageController.prototype, 'page', 2);
 Reflect.decorate(
   [Get('sub/:channel')],
   PageController.prototype,
@@ -44,6 +47,10 @@ function moduleOptions(config) {
     maxBufferedBytes: 64 * 1024 * 1024,
     // `npm run bench -- --history=off`: the first wave's frames, for comparing runs.
     ...(config.history === false ? { history: false } : {}),
+    // The presence scenario: channels whose subscribers get join/leave frames, and a
+    // short pendingTtl (renew interval pendingTtl / 3) for its Redis counts.
+    ...(config.presence ? { presence: config.presence } : {}),
+    ...(config.pendingTtl ? { pendingTtl: config.pendingTtl } : {}),
   };
 }
 
@@ -63,5 +70,9 @@ runServer(async (config) => {
     port: app.getHttpServer().address().port,
     connections: () => service.stats().connections,
     publish: (message) => service.push(message, 'bench'),
+    commands: {
+      presenceStats: ({ channels }) =>
+        Promise.all(channels.map((channel) => service.presenceStats(channel))),
+    },
   };
 });
