@@ -6,10 +6,13 @@
 //       the clients (after a warm-up), and prints the difference per connection;
 //   node bench/heap-summary.mjs <before.heapsnapshot> <after.heapsnapshot> [--per=N]
 //       compares two snapshots you took.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// --retainers: also the new objects by what holds them (`RealtimeConnection.request →
+// Object`); --keep=DIR keeps the two snapshots there.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { newByRetainer } from './lib/heap-retainers.mjs';
 import { Rig } from './lib/rig.mjs';
 
 /** Self size and count per `type:name` of a .heapsnapshot. */
@@ -71,6 +74,14 @@ async function snapshotServer(target, clients, dir) {
   }
 }
 
+function printRetainers({ rows }) {
+  console.log('\nnew objects by their first strong retainer:\n');
+  for (const r of rows)
+    console.log(
+      `${r.bytes.toFixed(0).padStart(8)} B ${r.count.toFixed(2).padStart(7)}×  ${r.holder} → ${r.what}`,
+    );
+}
+
 function print({ perConnection, rows }, per) {
   console.log(
     `heap growth: ${perConnection.toFixed(0)} bytes${per > 1 ? ` per connection (÷ ${per})` : ''}\n`,
@@ -87,9 +98,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback;
   const files = args.filter((a) => !a.startsWith('--'));
   const top = Number(flag('top', 25));
+  const retainers = args.includes('--retainers');
   if (flag('target')) {
     const clients = Number(flag('clients', 2000));
-    const dir = mkdtempSync(join(tmpdir(), 'bench-heap-'));
+    const keep = flag('keep');
+    if (keep) mkdirSync(keep, { recursive: true });
+    const dir = keep ?? mkdtempSync(join(tmpdir(), 'bench-heap-'));
     try {
       const { before, after } = await snapshotServer(
         flag('target'),
@@ -97,15 +111,19 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
         dir,
       );
       print(diffHeaps(before, after, { per: clients, top }), clients);
+      if (retainers)
+        printRetainers(newByRetainer(before, after, { per: clients, top }));
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      if (!keep) rmSync(dir, { recursive: true, force: true });
     }
   } else if (files.length === 2) {
     const per = Number(flag('per', 1));
     print(diffHeaps(files[0], files[1], { per, top }), per);
+    if (retainers)
+      printRetainers(newByRetainer(files[0], files[1], { per, top }));
   } else {
     console.error(
-      'usage: node bench/heap-summary.mjs --target=<ws|socket.io|nestjs-realtime|nestjs-realtime-nohistory> [--clients=2000] [--top=25]\n       node bench/heap-summary.mjs <before.heapsnapshot> <after.heapsnapshot> [--per=N] [--top=25]',
+      'usage: node bench/heap-summary.mjs --target=<ws|socket.io|nestjs-realtime|nestjs-realtime-nohistory> [--clients=2000] [--top=25] [--retainers] [--keep=DIR]\n       node bench/heap-summary.mjs <before.heapsnapshot> <after.heapsnapshot> [--per=N] [--top=25] [--retainers]',
     );
     process.exit(1);
   }
