@@ -85,6 +85,32 @@ describe('message handlers (SPEC §3, §4)', () => {
     });
   });
 
+  it("a handler sees the upgrade request's method, URL and headers, without the handshake's own", async () => {
+    const page = await getPage(`${t.url}/plain`);
+    const client = await connect(t.url, {
+      connectionId: page.connectionId,
+      key: page.key,
+      headers: { 'user-agent': 'agent/1.0' },
+    });
+    try {
+      const reply = await client.request({ id: 'r', action: 'request-info' });
+      expect(reply).toEqual({
+        id: 'r',
+        payload: {
+          method: 'GET',
+          url: expect.stringContaining(
+            `socket_connection_id=${encodeURIComponent(page.connectionId as string)}`,
+          ),
+          // connection, upgrade and sec-websocket-key/-version/-extensions were used up by the upgrade.
+          headers: ['cookie', 'host', 'user-agent'],
+          ua: 'agent/1.0',
+        },
+      });
+    } finally {
+      await client.close();
+    }
+  });
+
   it('async handlers reply when they resolve; ping answers pong', async () => {
     expect(await view.client.request({ id: 2, action: 'slow', n: 5 })).toEqual({
       id: 2,

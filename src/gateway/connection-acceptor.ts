@@ -8,6 +8,7 @@ import { clientAddress } from '../identity/client-address';
 import { isOriginAllowed } from '../identity/origin';
 import { presentedIdentity, queryParam } from '../identity/presented-identity';
 import { RealtimeIdentity } from '../identity/realtime-identity';
+import { handlerHeaders } from './handler-headers';
 import { CloseCode } from '../protocol';
 import { decodeSince, type Positions, SINCE_PARAM } from '../protocol/resume';
 import { REALTIME_OPTIONS } from '../realtime.constants';
@@ -293,7 +294,7 @@ export class ConnectionAcceptor {
     const request = {
       method: req.method ?? 'GET',
       url: req.url ?? '/',
-      headers: req.headers,
+      headers: handlerHeaders(req.headers),
       ip: handshake.place.address || undefined,
       socket: {
         remoteAddress: req.socket.remoteAddress,
@@ -320,6 +321,7 @@ export class ConnectionAcceptor {
     ws.on('ping', this.listeners.ping);
     ws.on('pong', this.listeners.pong);
     ws.on('error', this.listeners.error);
-    ws.once('close', this.listeners.close);
+    // 'close' comes once; `once` would wrap the shared listener in a closure per socket.
+    ws.on('close', this.listeners.close);
   }
 }

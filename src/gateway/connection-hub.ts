@@ -358,7 +358,7 @@ export class ConnectionHub implements Outlet {
   }
 
   /** One frame, serialized once (README "Registries and guarantees" 5), through each connection's send path. */
-  private write(connections: Set<RealtimeConnection>, text: string): void {
+  private write(connections: Iterable<RealtimeConnection>, text: string): void {
     const frame = new OutboundFrame(Buffer.from(text));
     let dropped = 0;
     for (const connection of connections)

@@ -4,6 +4,7 @@ import type {
   RealtimeContext,
   RealtimeUpgradeRequest,
 } from '../interfaces/realtime-message';
+import { SmallSet } from '../collections/small-set';
 import { CloseCode, OPEN } from '../protocol';
 import { type Frame, writeFrame } from './outbound-frame';
 import type { RealtimeSocket } from '../realtime-socket';
@@ -13,8 +14,8 @@ export const kConnection = Symbol.for('nestjs-realtime.connection');
 
 /** The connections of one client view (digest) on this instance. */
 export class LocalView {
-  readonly channels = new Set<string>();
-  readonly connections = new Set<RealtimeConnection>();
+  readonly channels = new SmallSet<string>();
+  readonly connections = new SmallSet<RealtimeConnection>();
   /** Handshakes that attached to the registry but have not opened yet. */
   opening = 0;
   constructor(readonly digest: string) {}

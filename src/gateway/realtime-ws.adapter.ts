@@ -94,6 +94,19 @@ export class RealtimeWsAdapter extends WsAdapter {
     return server;
   }
 
+  /**
+   * Nest binds a `once('close')` closure per client for the gateway's
+   * `handleDisconnect`; ours has none (the acceptor's shared close listener does the
+   * work), so our sockets skip it: about 200 bytes a connection.
+   */
+  override bindClientDisconnect(
+    ...args: Parameters<WsAdapter['bindClientDisconnect']>
+  ): void {
+    const client = args[0] as { [kConnection]?: unknown } | undefined;
+    if (client?.[kConnection]) return;
+    super.bindClientDisconnect(...args);
+  }
+
   override bindMessageHandlers(
     ...args: Parameters<WsAdapter['bindMessageHandlers']>
   ): void {

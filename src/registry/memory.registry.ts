@@ -1,5 +1,6 @@
 import { Subject } from 'rxjs';
 import { ChannelPattern } from '../channels';
+import { SmallMap } from '../collections/small-map';
 import { RealtimeError } from '../exceptions/realtime.error';
 import {
   ChannelHistories,
@@ -22,7 +23,7 @@ import {
 
 interface ViewState {
   /** Its channels, each with where the view subscribed in the channel's history (null: history off). */
-  channels: Map<string, HistoryPosition | null>;
+  channels: SmallMap<string, HistoryPosition | null>;
   /** Live connections of the view on this instance. */
   live: number;
   /** Expiry of a never-connected or disconnected view. */
@@ -37,7 +38,7 @@ interface ViewState {
 }
 
 function newView(): ViewState {
-  return { channels: new Map(), live: 0, known: false, resumed: false };
+  return { channels: new SmallMap(), live: 0, known: false, resumed: false };
 }
 
 /**
