@@ -56,10 +56,16 @@ class ChurnClient {
     /** Told by a recovered:false resume that something of the phase is lost. */
     this.told = false;
     this.received = 0;
+    /** The avalanche: when dropAll() dropped it, then how long until it was open again and had every seq so far. */
+    this.droppedAt = undefined;
+    this.reopenMs = undefined;
+    this.backMs = undefined;
   }
 
   onOpen() {
     tally.opens++;
+    if (this.droppedAt !== undefined && this.reopenMs === undefined)
+      this.reopenMs = now() - this.droppedAt;
     this.scheduleDrop();
   }
 
@@ -102,6 +108,13 @@ class ChurnClient {
       sample(`client ${this.index}: seq ${seq} after ${this.highest}`);
     } else this.highest = seq;
     this.received++;
+    // Back after the avalanche: nothing missing below the newest seq it has.
+    if (
+      this.droppedAt !== undefined &&
+      this.backMs === undefined &&
+      this.received === this.highest - phase.from + 1
+    )
+      this.backMs = received - this.droppedAt;
     tally.delivered++;
     phase.latencies[phase.delivered++] = received - t;
     phase.lastRecv = received;
@@ -133,6 +146,20 @@ class ChurnClient {
     const i = this.seen ? this.seen.indexOf(0) : 0;
     return i < 0 ? -1 : phase.from + i;
   }
+}
+
+/** After dropAll(): per dropped client, ms to its next open and to having every seq (sorted), and how many never got there. */
+function avalancheTimes() {
+  const dropped = clients.filter((c) => c.droppedAt !== undefined);
+  const sorted = (key) =>
+    Float64Array.from(
+      dropped.filter((c) => c[key] !== undefined).map((c) => c[key]),
+    ).sort();
+  return {
+    reopenMs: sorted('reopenMs'),
+    backMs: sorted('backMs'),
+    notBack: dropped.filter((c) => c.backMs === undefined).length,
+  };
 }
 
 async function openClient(target, client, base, channel) {
@@ -174,12 +201,13 @@ serveCommands({
   },
 
   // Starts the phase: seqs [from, from + count) to every client; drops begin.
-  start({ from, count, minMs, maxMs }) {
+  // `dropping: false` (the avalanche): no random drops, dropAll() instead.
+  start({ from, count, minMs, maxMs, dropping = true }) {
     tally = freshTally();
     Object.assign(phase, {
       from,
       end: from + count,
-      dropping: true,
+      dropping,
       minMs,
       maxMs,
       latencies: new Float64Array(clients.length * count),
@@ -195,6 +223,22 @@ serveCommands({
       if (client.handle.isOpen()) client.scheduleDrop();
     }
     return { clients: clients.length };
+  },
+
+  // The avalanche: drops every open client's connection now (each reconnects by itself).
+  dropAll() {
+    const t = now();
+    let dropped = 0;
+    for (const client of clients) {
+      if (!client.handle.isOpen()) continue;
+      client.droppedAt = t;
+      client.reopenMs = undefined;
+      client.backMs = undefined;
+      tally.drops++;
+      dropped++;
+      client.handle.drop();
+    }
+    return { dropped };
   },
 
   stopDrops() {
@@ -256,6 +300,7 @@ serveCommands({
       missingSamples: missing,
       open: clients.filter((c) => c.handle.isOpen()).length,
       latencies: phase.latencies.slice(0, phase.delivered),
+      avalanche: avalancheTimes(),
     };
   },
 

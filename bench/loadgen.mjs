@@ -3,6 +3,7 @@
 // push → receipt latency of each delivery. Driven by the orchestrator over IPC.
 import {
   connectClient,
+  reconnectClient,
   decodeFrame,
   releasePageConnections,
 } from './lib/clients.mjs';
@@ -20,6 +21,10 @@ const errors = {
   samples: [],
 };
 let target = '';
+/** The client code of the last connect (reconnect uses it too). */
+let stackUsed;
+/** Clients closed by close({ keep: true }), for reconnect(). */
+const closedClients = [];
 /**
  * Presence frames (`{"channel":…,"presence":{"join"|"leave":…}}`): not part of any
  * phase, counted. While `tracking`, each client also keeps the users it was told
@@ -183,6 +188,7 @@ serveCommands({
     stack,
   }) {
     target = name;
+    stackUsed = stack;
     const channelOf = (index) =>
       channels
         ? channels[Math.floor(index / bases.length) % channels.length]
@@ -301,9 +307,42 @@ serveCommands({
     return { ...presence, samples: [...presence.samples] };
   },
 
-  // Closes every client and forgets it (waits up to 3 s for the closing handshakes).
-  async close() {
+  // Opens every client the last close({ keep }) closed again (see reconnectClient),
+  // `concurrency` at a time.
+  async reconnect({ concurrency }) {
+    const from = closedClients.splice(0);
+    const times = new Float64Array(from.length);
+    let next = 0;
+    const failures = [];
+    const lane = async () => {
+      while (next < from.length && failures.length === 0) {
+        const i = next++;
+        const client = new BenchClient(from[i].index);
+        client.next = phase.end;
+        client.channel = from[i].channel;
+        const t0 = now();
+        try {
+          await reconnectClient(target, client, from[i], stackUsed);
+          clients.push(client);
+          times[i] = now() - t0;
+        } catch (e) {
+          failures.push(`client ${client.index}: ${e.message}`);
+        }
+      }
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(concurrency, from.length) }, lane),
+    );
+    if (failures.length)
+      throw new Error(`reconnect failed: ${failures.slice(0, 3).join('; ')}`);
+    return { connected: from.length, times };
+  },
+
+  // Closes every client and forgets it (waits up to 3 s for the closing handshakes);
+  // `keep`: remembers them for reconnect().
+  async close({ keep } = {}) {
     const closed = clients.splice(0);
+    if (keep) closedClients.push(...closed);
     for (const client of closed) client.closing = true;
     await Promise.race([
       Promise.all(closed.map((c) => closeSocket(c.ws))),

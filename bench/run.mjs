@@ -28,6 +28,7 @@ import {
   churnOneInstance,
   churnTwoInstances,
 } from './lib/churn.mjs';
+import { avalancheLine, avalancheRun } from './lib/avalanche.mjs';
 import {
   presenceFanout,
   presenceLine,
@@ -343,6 +344,34 @@ async function main() {
         });
     } else if (scenario === 'churn') {
       await runChurn(targets);
+    } else if (scenario === 'memory') {
+      const { sizes, largeTargets } = options.params.memory;
+      for (const clients of sizes)
+        await measure(
+          scenario,
+          `${clients} clients`,
+          clients >= (largeTargets ?? Infinity)
+            ? targets.filter((t) => t === 'ws' || t === 'nestjs-realtime')
+            : targets,
+          () => ({}),
+          (group) => scenarios.memory(group, options.params, { clients }),
+          { clients },
+        );
+    } else if (scenario === 'avalanche') {
+      if (targets.includes('nestjs-realtime'))
+        await measure(
+          'avalanche',
+          '',
+          ['nestjs-realtime'],
+          () => ({ worker: 'churn-client.mjs' }),
+          (group) =>
+            group.each((rig) =>
+              avalancheRun(rig, options.params, {
+                log: (target, entry) =>
+                  console.log(avalancheLine(target, entry)),
+              }),
+            ),
+        );
     } else if (scenario === 'presence') {
       await runPresence();
     } else {

@@ -14,7 +14,7 @@ const HISTORY_SIZE = 100;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Connects `count` clients split across the rig's workers; client i on `bases[i % n]`. */
-async function connectAll(rig, bases, count, concurrency) {
+export async function connectAll(rig, bases, count, concurrency) {
   const share = Math.ceil(count / rig.workers.length);
   const lanes = Math.max(1, Math.ceil(concurrency / rig.workers.length));
   const started = performance.now();
@@ -38,7 +38,7 @@ async function connectAll(rig, bases, count, concurrency) {
   return performance.now() - started;
 }
 
-function mergeReports(reports) {
+export function mergeReports(reports) {
   const merged = {
     reasons: {},
     samples: [],

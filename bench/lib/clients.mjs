@@ -230,6 +230,33 @@ export function releasePageConnections() {
   agent.destroy();
 }
 
+/** The socket of a nestjs-realtime view: its id in the URL, its key in the cookie. */
+function openView(wire, target, client, { id, key, base, channel }) {
+  return open(
+    wire,
+    `ws://${base}/?socket_connection_id=${encodeURIComponent(id)}`,
+    { cookie: `realtime_key=${key}` },
+    client,
+    frameHandler(wire, target, client, channel),
+  );
+}
+
+/**
+ * Opens `client`'s socket again for the view an earlier connect left on `from` (its
+ * `view`): nestjs-realtime with the view's id and key and no page render, as its
+ * browser client reconnects; the other targets have nothing to resume: a new handshake.
+ */
+export function reconnectClient(target, client, from, stack) {
+  const { base, channel } = from.view;
+  if (target !== 'nestjs-realtime')
+    return connectClient(target, client, base, channel, stack);
+  client.view = from.view;
+  return withTimeout(
+    openView(stack === 'raw' ? 'raw' : 'ws', target, client, client.view),
+    `reconnect to ${target} at ${base}`,
+  );
+}
+
 /**
  * Connects `client` to `base` (host:port) for `target` with the `stack` of client code;
  * `user` (nestjs-realtime): the page render identifies the view as that user.
@@ -237,6 +264,7 @@ export function releasePageConnections() {
 export function connectClient(target, client, base, channel, stack, user) {
   const wire = stack === 'raw' ? 'raw' : 'ws';
   let connect;
+  client.view = { base, channel };
   if (target === 'ws') {
     connect = open(
       wire,
@@ -250,15 +278,10 @@ export function connectClient(target, client, base, channel, stack, user) {
     const query = user ? `?user=${encodeURIComponent(user)}` : '';
     connect = pageRender(
       `http://${base}/sub/${encodeURIComponent(channel)}${query}`,
-    ).then(({ id, key }) =>
-      open(
-        wire,
-        `ws://${base}/?socket_connection_id=${encodeURIComponent(id)}`,
-        { cookie: `realtime_key=${key}` },
-        client,
-        frameHandler(wire, target, client, channel),
-      ),
-    );
+    ).then(({ id, key }) => {
+      client.view = { id, key, base, channel };
+      return openView(wire, target, client, client.view);
+    });
   } else if (stack === 'official') {
     connect = connectSocketIoOfficial(client, base);
   } else {

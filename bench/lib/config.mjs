@@ -20,6 +20,7 @@ export const SCENARIOS = [
   'connect',
   'redis',
   'churn',
+  'avalanche',
   'presence',
 ];
 
@@ -36,7 +37,7 @@ const QUICK = {
     commonMs: 1500,
     commonRounds: 2,
   },
-  memory: { clients: 2000, warmupClients: 100 },
+  memory: { sizes: [2000], warmupClients: 100 },
   connect: { clients: 500, warmupClients: 50 },
   redis: {
     clients: 1000,
@@ -54,6 +55,16 @@ const QUICK = {
     seconds: 15,
     dropMinMs: 2000,
     dropMaxMs: 6000,
+    drainMs: 20_000,
+    idleMs: 3000,
+  },
+  // (i) avalanche: every client dropped at once at dropAtMs while `rate` msg/s flow for
+  // `seconds`; each reconnects by itself (the browser client's backoff and jitter).
+  avalanche: {
+    clients: 1000,
+    rate: 20,
+    seconds: 8,
+    dropAtMs: 3000,
     drainMs: 20_000,
     idleMs: 3000,
   },
@@ -88,7 +99,9 @@ const FULL = {
     commonMs: 6000,
     commonRounds: 5,
   },
-  memory: { clients: 5000, warmupClients: 200 },
+  // 15,000: ws and nestjs-realtime only (SPEC §8 asks for both sizes; the others'
+  // figures at 5,000 tell their story). The file limit on these machines is 20,000.
+  memory: { sizes: [5000, 15000], warmupClients: 200, largeTargets: 15000 },
   connect: { clients: 2000, warmupClients: 100 },
   redis: {
     clients: 1000,
@@ -104,6 +117,14 @@ const FULL = {
     seconds: 30,
     dropMinMs: 2000,
     dropMaxMs: 6000,
+    drainMs: 30_000,
+    idleMs: 3000,
+  },
+  avalanche: {
+    clients: 5000,
+    rate: 20,
+    seconds: 15,
+    dropAtMs: 4000,
     drainMs: 30_000,
     idleMs: 3000,
   },

@@ -125,9 +125,34 @@ export class Rig {
     };
   }
 
-  async closeClients() {
-    await Promise.all(this.workers.map((w) => w.request('close', {}, 10_000)));
+  /** `keep`: the workers remember each client's view (id, key) for `reconnect()`. */
+  async closeClients({ keep = false } = {}) {
+    await Promise.all(
+      this.workers.map((w) => w.request('close', { keep }, 10_000)),
+    );
     this.clients = 0;
+  }
+
+  /**
+   * Opens a socket again for every client the last `closeClients({ keep: true })`
+   * closed: nestjs-realtime with the view's id and key and no page render (as a
+   * browser client reconnects), the others with a new handshake.
+   */
+  async reconnect(concurrency, timeoutMs) {
+    const lanes = Math.max(1, Math.ceil(concurrency / this.workers.length));
+    const started = performance.now();
+    const answers = await Promise.all(
+      this.workers.map((w) =>
+        w.request('reconnect', { concurrency: lanes }, timeoutMs),
+      ),
+    );
+    const count = answers.reduce((n, a) => n + a.connected, 0);
+    this.clients += count;
+    return {
+      count,
+      ms: performance.now() - started,
+      times: answers.map((a) => a.times),
+    };
   }
 
   /** `reset`: start a new window for the event-loop delay and GC figures. */

@@ -1,6 +1,6 @@
 // The scenarios (a)–(e) of issue 7; (f), server CPU per delivery, is in every phase.
 // Each gets a started Group (one rig per target) and fills each rig's `entry`.
-import { checkQuiet, runPhase } from './phase.mjs';
+import { BenchFailure, checkQuiet, runPhase } from './phase.mjs';
 import { latencySummary, median, mergeSorted } from './stats.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -185,8 +185,8 @@ async function commonRate(
 }
 
 /** (c) Server RSS growth per idle connection (after a warm-up and forced GCs), one target at a time. */
-export async function memory(group, params) {
-  const { clients, warmupClients } = params.memory;
+export async function memory(group, params, { clients }) {
+  const { warmupClients } = params.memory;
   await group.each(async (rig) => {
     const seq = { next: 0 };
     await rig.connect(
@@ -214,6 +214,9 @@ export async function memory(group, params) {
       connectTimeout(clients - half),
     );
     await sleep(1000);
+    // What an operator sees: RSS before any forced GC (the page renders' garbage
+    // included), then what is retained.
+    const [seen] = await rig.stats();
     const [after] = await rig.gc();
     const [stats] = await rig.stats();
     await checkQuiet(rig);
@@ -227,6 +230,7 @@ export async function memory(group, params) {
       rssMid: mid.memory.rss,
       rssAfter: after.memory.rss,
       rssPerConnection: (after.memory.rss - before.memory.rss) / clients,
+      rssNoGcPerConnection: (seen.memory.rss - before.memory.rss) / clients,
       rssMarginalPerConnection:
         (after.memory.rss - mid.memory.rss) / (clients - half),
       heapPerConnection: (heap(after.memory) - heap(before.memory)) / clients,
@@ -254,18 +258,57 @@ export async function connect(group, params) {
       connectTimeout(clients),
     );
     const [after] = await rig.stats();
-    await rig.closeClients();
-    const cpu =
-      after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system;
     Object.assign(rig.entry, {
       clients,
       concurrency: params.concurrency,
-      ms: result.ms,
-      perSec: clients / (result.ms / 1000),
-      cpuUsPerConnection: cpu / clients,
-      latency: latencySummary(mergeSorted(result.times)),
+      ...connectFigures(result, clients, before, after),
     });
+    // The reconnect: the same clients close and come back with their views' ids
+    // (nestjs-realtime, within reconnectGrace, no page render; the others: a handshake).
+    await rig.closeClients({ keep: true });
+    await awaitConnections(rig, 0);
+    await sleep(300);
+    const [beforeAgain] = await rig.stats();
+    const again = await rig.reconnect(
+      params.concurrency,
+      connectTimeout(clients),
+    );
+    const [afterAgain] = await rig.stats();
+    await rig.closeClients();
+    rig.entry.reconnect = connectFigures(
+      again,
+      again.count,
+      beforeAgain,
+      afterAgain,
+    );
   });
+}
+
+/** Rate, server CPU per connection and latency of one connect phase. */
+function connectFigures(result, count, before, after) {
+  const cpu =
+    after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system;
+  return {
+    ms: result.ms,
+    perSec: count / (result.ms / 1000),
+    cpuUsPerConnection: cpu / count,
+    latency: latencySummary(mergeSorted(result.times)),
+  };
+}
+
+/** Waits (at most 10 s) until the rig's servers count `n` connections in all. */
+async function awaitConnections(rig, n) {
+  const deadline = performance.now() + 10_000;
+  for (;;) {
+    const stats = await rig.stats();
+    const total = stats.reduce((sum, s) => sum + s.connections, 0);
+    if (total === n) return;
+    if (performance.now() > deadline)
+      throw new BenchFailure(
+        `the server still counts ${total} connections 10 s after the clients closed (expected ${n})`,
+      );
+    await sleep(100);
+  }
 }
 
 /** (e) Two instances on one Redis, clients split across them, pushes from the first. */
