@@ -358,20 +358,27 @@ async function main() {
           { clients },
         );
     } else if (scenario === 'avalanche') {
+      // Node's default listen backlog (511), then the app's own 4,096 (the kernel's
+      // somaxconn caps it): the reconnects arrive faster than one instance accepts them.
       if (targets.includes('nestjs-realtime'))
-        await measure(
-          'avalanche',
-          '',
-          ['nestjs-realtime'],
-          () => ({ worker: 'churn-client.mjs' }),
-          (group) =>
-            group.each((rig) =>
-              avalancheRun(rig, options.params, {
-                log: (target, entry) =>
-                  console.log(avalancheLine(target, entry)),
-              }),
-            ),
-        );
+        for (const backlog of [undefined, 4096])
+          await measure(
+            'avalanche',
+            backlog ? `listen backlog ${backlog}` : 'default listen backlog',
+            ['nestjs-realtime'],
+            () => ({
+              worker: 'churn-client.mjs',
+              server: backlog ? { backlog } : undefined,
+            }),
+            (group) =>
+              group.each((rig) =>
+                avalancheRun(rig, options.params, {
+                  log: (target, entry) =>
+                    console.log(avalancheLine(target, entry)),
+                }),
+              ),
+            { backlog: backlog ?? 511 },
+          );
     } else if (scenario === 'presence') {
       await runPresence();
     } else {

@@ -6,7 +6,7 @@ const ok = (e) => e && !e.failed && !e.na;
 
 export function avalancheSection(entries) {
   const header = [
-    'target',
+    'listen backlog',
     'clients',
     'reconnects',
     'open again p50 / max ms',
@@ -22,7 +22,7 @@ export function avalancheSection(entries) {
   const rows = entries.map((e) =>
     ok(e)
       ? [
-          e.target,
+          int(e.backlog),
           int(e.clients),
           int(e.reconnects),
           `${num(e.reopen?.p50, 0)} / ${num(e.reopen?.max, 0)}`,
@@ -36,7 +36,7 @@ export function avalancheSection(entries) {
           num(e.serverEventLoopDelay?.maxMs, 0),
         ]
       : [
-          e.target,
+          int(e.backlog),
           `FAILED: ${String(e.failed).split('\n')[0].slice(0, 160)}`,
           ...Array(header.length - 2).fill(''),
         ],
@@ -55,8 +55,10 @@ export function avalancheSection(entries) {
 
 /** [bar, measured, verdict] of the avalanche. */
 export function avalancheBars(entries = []) {
-  const e = entries.find(ok);
-  if (!e) return [];
+  return entries.filter(ok).map(avalancheBar);
+}
+
+function avalancheBar(e) {
   const met =
     e.notBack === 0 &&
     e.back.max <= AVALANCHE_BAR_MS &&
@@ -64,10 +66,8 @@ export function avalancheBars(entries = []) {
     e.duplicates === 0 &&
     e.reordered === 0;
   return [
-    [
-      `avalanche: all ${int(e.clients)} clients dropped at once are back to 100% delivery within ${AVALANCHE_BAR_MS / 1000} s, nothing lost, no duplicate`,
-      `slowest back after ${num(e.back?.max, 0)} ms (p50 ${num(e.back?.p50, 0)}), ${int(e.notBack)} never; ${int(e.missing)} missing, ${int(e.duplicates)} duplicates, ${int(e.recoveredFalse)} recovered:false`,
-      met ? 'met' : '**not met**',
-    ],
+    `avalanche (listen backlog ${int(e.backlog)}): all ${int(e.clients)} clients dropped at once are back to 100% delivery within ${AVALANCHE_BAR_MS / 1000} s, nothing lost, no duplicate`,
+    `slowest back after ${num(e.back?.max, 0)} ms (p50 ${num(e.back?.p50, 0)}), ${int(e.notBack)} never; open again max ${num(e.reopen?.max, 0)} ms; ${int(e.missing)} missing (all told: recovered:false ${int(e.recoveredFalse)}), ${int(e.duplicates)} duplicates`,
+    met ? 'met' : '**not met**',
   ];
 }

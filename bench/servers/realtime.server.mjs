@@ -64,7 +64,10 @@ runServer(async (config) => {
     logger: ['error', 'warn'],
   });
   app.useWebSocketAdapter(new realtime.RealtimeWsAdapter(app));
-  await app.listen(0, '127.0.0.1');
+  // `backlog` (the avalanche's second row): the HTTP server's listen backlog, which an
+  // app sets on its own listen (Express: app.listen(port, host, backlog)); Node's is 511.
+  if (config.backlog) await app.listen(0, '127.0.0.1', config.backlog);
+  else await app.listen(0, '127.0.0.1');
   const service = app.get(realtime.RealtimeService);
   return {
     port: app.getHttpServer().address().port,
