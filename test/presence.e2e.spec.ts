@@ -11,7 +11,12 @@ import {
   type RealtimePresenceChange,
 } from '../src/client';
 import { FixtureController, page } from './fixtures/fixture.controller';
-import { registriesReady, startApp, type TestApp } from './support/app';
+import {
+  registriesReady,
+  startApp,
+  twoInstancesOnRedis,
+  type TestApp,
+} from './support/app';
 import { getPage } from './support/http-client';
 import { startInstanceProcess } from './support/instance-process';
 import { watchPresence } from './support/presence-watch';
@@ -285,27 +290,9 @@ suite('presence on the memory registry', async () => {
 });
 
 if (redisAvailable()) {
-  let redis: RedisProcess;
-  suite('presence across two instances on Redis', async () => {
-    redis = await startRedis();
-    const redisOptions: RealtimeModuleOptions = {
-      ...options,
-      registry: 'redis',
-      redis: redis.url,
-      keyPrefix: 'pres:',
-    };
-    const a = await startApp(redisOptions, controllers);
-    const b = await startApp(redisOptions, controllers);
-    await registriesReady([a, b]);
-    return {
-      a,
-      b,
-      stop: async () => {
-        await Promise.all([a.close(), b.close()]);
-        await redis.stop();
-      },
-    };
-  });
+  suite('presence across two instances on Redis', () =>
+    twoInstancesOnRedis({ ...options, keyPrefix: 'pres:' }, controllers),
+  );
 
   describe('presence when an instance dies', () => {
     let redis: RedisProcess;

@@ -14,7 +14,12 @@ import {
 import { RealtimeIdentity } from '../src/identity/realtime-identity';
 import { RealtimeChannels } from '../src/realtime-channels';
 import { FixtureController, page } from './fixtures/fixture.controller';
-import { registriesReady, startApp, type TestApp } from './support/app';
+import {
+  registriesReady,
+  startApp,
+  twoInstancesOnRedis,
+  type TestApp,
+} from './support/app';
 import { getPage, postJson } from './support/http-client';
 import {
   redisAvailable,
@@ -245,27 +250,9 @@ suite('revocation on the memory registry', async () => {
 });
 
 if (redisAvailable()) {
-  let redis: RedisProcess;
-  suite('revocation across two instances on Redis', async () => {
-    redis = await startRedis();
-    const options: RealtimeModuleOptions = {
-      registry: 'redis',
-      redis: redis.url,
-      secret: SECRET,
-      keyPrefix: 'rev:',
-    };
-    const a = await startApp(options, controllers);
-    const b = await startApp(options, controllers);
-    await registriesReady([a, b]);
-    return {
-      a,
-      b,
-      stop: async () => {
-        await Promise.all([a.close(), b.close()]);
-        await redis.stop();
-      },
-    };
-  });
+  suite('revocation across two instances on Redis', () =>
+    twoInstancesOnRedis({ secret: SECRET, keyPrefix: 'rev:' }, controllers),
+  );
 
   describe('revocation while a handshake loads its view (Redis)', () => {
     let redis2: RedisProcess;

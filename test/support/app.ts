@@ -22,6 +22,7 @@ import { REALTIME_REGISTRY } from '../../src/realtime.constants';
 import type { MemoryRegistry } from '../../src/registry/memory.registry';
 import { appUrl } from '../../src/testing';
 import { FixtureController } from '../fixtures/fixture.controller';
+import { startRedis } from './redis-server';
 
 /** The HTTP platform the suite runs on: `PLATFORM=fastify` (the CI matrix) or Express. */
 export const PLATFORM: 'express' | 'fastify' =
@@ -157,4 +158,31 @@ export async function registriesReady(
       throw new Error(`the registries were not ready within ${timeout} ms`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/**
+ * Two apps on one fresh redis-server of their own (`registry: 'redis'`), both ready;
+ * `stop` closes both and stops the server.
+ */
+export async function twoInstancesOnRedis(
+  options: RealtimeModuleOptions,
+  controllers: Parameters<typeof startApp>[1],
+): Promise<{ a: TestApp; b: TestApp; stop(): Promise<void> }> {
+  const redis = await startRedis();
+  const onRedis: RealtimeModuleOptions = {
+    ...options,
+    registry: 'redis',
+    redis: redis.url,
+  };
+  const a = await startApp(onRedis, controllers);
+  const b = await startApp(onRedis, controllers);
+  await registriesReady([a, b]);
+  return {
+    a,
+    b,
+    stop: async () => {
+      await Promise.all([a.close(), b.close()]);
+      await redis.stop();
+    },
+  };
 }
