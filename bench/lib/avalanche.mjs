@@ -4,7 +4,7 @@
 // its own backoff and full jitter and resumes from its positions. Measured: how long
 // until every client has every message pushed so far (time back to 100% delivery),
 // how long until every one is open again, and the exactly-once check of every seq.
-import { connectAll, mergeReports } from './churn.mjs';
+import { connectAll, deliveryFigures, mergeReports } from './churn.mjs';
 import { startLoadMeter } from './load-meter.mjs';
 import { BenchFailure } from './phase.mjs';
 import { latencySummary, mergeSorted } from './stats.mjs';
@@ -75,22 +75,7 @@ export async function avalancheRun(rig, params, { log }) {
     const reopened = mergeSorted(reports.map((r) => r.avalanche.reopenMs));
     const notBack = reports.reduce((n, r) => n + r.avalanche.notBack, 0);
     Object.assign(entry, {
-      messages,
-      expected: merged.expected,
-      delivered: merged.delivered,
-      deliveredPercent: (100 * merged.delivered) / merged.expected,
-      missing: merged.expected - merged.delivered,
-      silentMissing: merged.silentMissing,
-      duplicates: merged.duplicates,
-      reordered: merged.reordered,
-      extra: merged.extra,
-      drops: merged.drops,
-      reconnects: merged.opens,
-      resumes: merged.resumes,
-      recoveredFalse: merged.recoveredFalse,
-      reasons: merged.reasons,
-      noResume: merged.noResume,
-      openAtEnd: merged.open,
+      ...deliveryFigures(merged, messages),
       drain: waits.map((w) => w.reason),
       // Per client, from the drop: its first open again, and the moment it had every
       // seq pushed so far (its replay done, live again).

@@ -57,6 +57,33 @@ export function mergeReports(reports) {
   return merged;
 }
 
+/** The exactly-once figures of a phase from the workers' merged reports (churn, avalanche). */
+export function deliveryFigures(merged, messages) {
+  return {
+    messages,
+    expected: merged.expected,
+    delivered: merged.delivered,
+    deliveredPercent: (100 * merged.delivered) / merged.expected,
+    missing: merged.expected - merged.delivered,
+    missingClients: merged.missingClients,
+    silentMissing: merged.silentMissing,
+    silentClients: merged.silentClients,
+    duplicates: merged.duplicates,
+    reordered: merged.reordered,
+    extra: merged.extra,
+    drops: merged.drops,
+    // Every client is open when the phase starts: each open during it is a reconnect.
+    reconnects: merged.opens,
+    closes: merged.closes,
+    resumes: merged.resumes,
+    recoveredFalse: merged.recoveredFalse,
+    reasons: merged.reasons,
+    unrecoveredClients: merged.unrecoveredClients,
+    noResume: merged.noResume,
+    openAtEnd: merged.open,
+  };
+}
+
 /**
  * What broke the promise, or ''. `strict` (one instance, where the history covers
  * every gap of this scenario): any loss, even one the client was told about
@@ -169,27 +196,7 @@ async function churnRun(rig, params, { kill, redis, log }) {
     const cpuUs =
       after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system;
     Object.assign(entry, {
-      messages,
-      expected: merged.expected,
-      delivered: merged.delivered,
-      deliveredPercent: (100 * merged.delivered) / merged.expected,
-      missing: merged.expected - merged.delivered,
-      missingClients: merged.missingClients,
-      silentMissing: merged.silentMissing,
-      silentClients: merged.silentClients,
-      duplicates: merged.duplicates,
-      reordered: merged.reordered,
-      extra: merged.extra,
-      drops: merged.drops,
-      // Every client is open when the phase starts: each open during it is a reconnect.
-      reconnects: merged.opens,
-      closes: merged.closes,
-      resumes: merged.resumes,
-      recoveredFalse: merged.recoveredFalse,
-      reasons: merged.reasons,
-      unrecoveredClients: merged.unrecoveredClients,
-      noResume: merged.noResume,
-      openAtEnd: merged.open,
+      ...deliveryFigures(merged, messages),
       drain: waits.map((w) => w.reason),
       latency,
       pusherCpuUs: cpuUs,

@@ -8,6 +8,13 @@ import { kConnection } from './realtime-connection';
 
 type GatewayOptions = Record<string, unknown> & { path?: string };
 
+/** Whether Nest hands the adapter one of our sockets (the acceptor marked it). */
+function isOurSocket(client: unknown): boolean {
+  return Boolean(
+    (client as { [kConnection]?: unknown } | undefined)?.[kConnection],
+  );
+}
+
 /**
  * `app.useWebSocketAdapter(new RealtimeWsAdapter(app))`: a WsAdapter whose realtime
  * gateway shares the HTTP port and applies the origin check, payload limit and
@@ -102,8 +109,7 @@ export class RealtimeWsAdapter extends WsAdapter {
   override bindClientDisconnect(
     ...args: Parameters<WsAdapter['bindClientDisconnect']>
   ): void {
-    const client = args[0] as { [kConnection]?: unknown } | undefined;
-    if (client?.[kConnection]) return;
+    if (isOurSocket(args[0])) return;
     super.bindClientDisconnect(...args);
   }
 
@@ -111,8 +117,7 @@ export class RealtimeWsAdapter extends WsAdapter {
     ...args: Parameters<WsAdapter['bindMessageHandlers']>
   ): void {
     // Our sockets speak README "Wire protocol", dispatched by the acceptor; Nest's {event,data} parser stays off them.
-    const client = args[0] as { [kConnection]?: unknown } | undefined;
-    if (client?.[kConnection]) return;
+    if (isOurSocket(args[0])) return;
     super.bindMessageHandlers(...args);
   }
 }

@@ -58,6 +58,9 @@ export function registryError(
   return new RealtimeError('registry_error', REGISTRY_REFUSED(error.message));
 }
 
+/** `.catch(toVoid)`: a failure that changes nothing (the next interval or recovery retries). */
+export function toVoid(): void {}
+
 /** `.catch(fail)`: rethrows any failure as the RealtimeError it means. */
 export function fail(error: unknown): never {
   throw registryError(error);

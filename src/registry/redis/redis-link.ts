@@ -1,12 +1,10 @@
 import type { Logger } from '@nestjs/common';
 import type { RedisClients } from './redis-clients';
-import { unavailable } from './redis-errors';
+import { toVoid, unavailable } from './redis-errors';
 
 /** Backoff between attempts of a recovery that failed while connected. */
 const RETRY_MIN = 100;
 const RETRY_MAX = 5_000;
-
-function toVoid(): void {}
 
 /**
  * The state of the two Redis connections, and when the registry must recover (SPEC

@@ -1,9 +1,7 @@
 import { isCluster, type RedisClient } from './redis-clients';
-import { fail, registryError, revokedView } from './redis-errors';
+import { fail, registryError, revokedView, toVoid } from './redis-errors';
 import type { RedisNames } from './redis-names';
 import { CHUNK, SCRIPTS } from './redis-scripts';
-
-function toVoid(): void {}
 
 /** The scripts of redis-scripts.ts, defined on the command connection. */
 interface ScriptCommands {

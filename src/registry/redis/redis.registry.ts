@@ -19,6 +19,7 @@ import {
   fail,
   registryError,
   revokedView,
+  toVoid,
   unavailable,
   unconfirmed,
 } from './redis-errors';
@@ -70,8 +71,6 @@ interface Change {
 
 /** Pushes held while recovering (see HeldPushes). */
 const MAX_HELD_PUSHES = 10_000;
-
-function toVoid(): void {}
 
 /**
  * README "Registries and guarantees" on Redis. Subscriptions live in a SET per view; a push is one PUBLISH per
