@@ -26,6 +26,8 @@ import {
   type LocalView,
   RealtimeConnection,
 } from './realtime-connection';
+import { RealtimeWebSocket } from './realtime-web-socket';
+import { TurnCork } from './turn-cork';
 import { socketListeners } from './socket-listeners';
 
 interface Handshake {
@@ -80,6 +82,7 @@ export class ConnectionAcceptor {
   private readonly limits: ConnectionLimits;
   private readonly listeners: ReturnType<typeof socketListeners>;
   private server: WebSocketServer | undefined;
+  private readonly cork = new TurnCork();
   private accepting = true;
 
   constructor(
@@ -116,6 +119,8 @@ export class ConnectionAcceptor {
     return {
       maxPayload: this.options.maxPayload,
       perMessageDeflate: false,
+      // Its events go to this app's shared listeners without a listener table per socket.
+      WebSocket: RealtimeWebSocket,
       // Pings are answered by the connection's listener (rate limit, backlog check).
       autoPong: false,
       verifyClient: (
@@ -256,6 +261,8 @@ export class ConnectionAcceptor {
     try {
       if (this.accepting) {
         req[kHandshake] = handshake;
+        // ws writes the 101 inside the callback; the resume frame follows in this turn.
+        this.cork.hold(req.socket);
         callback(true);
       } else {
         // Shutdown began while the view loaded: its sockets are closed already, this one would outlive it.
@@ -317,6 +324,11 @@ export class ConnectionAcceptor {
       `Socket connected${valid ? ` (${valid.connectionId})` : ` (inert: ${handshake.inert})`} from ${request.ip ?? '?'}`,
     );
     // One listener of each kind for every socket (no closures per connection).
+    if (ws instanceof RealtimeWebSocket) {
+      ws.events = this.listeners;
+      return;
+    }
+    // A socket of another class (a server made without our options): added one by one.
     ws.on('message', this.listeners.message);
     ws.on('ping', this.listeners.ping);
     ws.on('pong', this.listeners.pong);
