@@ -27,7 +27,6 @@ import {
   RealtimeConnection,
 } from './realtime-connection';
 import { RealtimeWebSocket } from './realtime-web-socket';
-import { TurnCork } from './turn-cork';
 import { socketListeners } from './socket-listeners';
 
 interface Handshake {
@@ -82,7 +81,6 @@ export class ConnectionAcceptor {
   private readonly limits: ConnectionLimits;
   private readonly listeners: ReturnType<typeof socketListeners>;
   private server: WebSocketServer | undefined;
-  private readonly cork = new TurnCork();
   private accepting = true;
 
   constructor(
@@ -262,7 +260,7 @@ export class ConnectionAcceptor {
       if (this.accepting) {
         req[kHandshake] = handshake;
         // ws writes the 101 inside the callback; the resume frame follows in this turn.
-        this.cork.hold(req.socket);
+        this.hub.cork.hold(req.socket);
         callback(true);
       } else {
         // Shutdown began while the view loaded: its sockets are closed already, this one would outlive it.

@@ -29,6 +29,7 @@ import {
 import { unknownViewPlan } from '../history/resume-plan';
 import { OutboundFrame } from './outbound-frame';
 import { finishResume, holdForResume } from './resumes';
+import { TurnCork } from './turn-cork';
 
 /** How long a slow consumer's closing handshake may take before the socket is dropped. */
 export const SLOW_CONSUMER_CLOSE_TIMEOUT = 10_000;
@@ -46,6 +47,7 @@ export class ConnectionHub implements Outlet {
   private readonly connections = new Set<RealtimeConnection>();
   private readonly subscription: Subscription;
   readonly maxBufferedBytes: number;
+  readonly cork = new TurnCork();
   private readonly logger = new Logger('Realtime');
   /** The registry's history (README "Delivery guarantees"); undefined with `history: false`. */
   private readonly history: RegistryHistory | undefined;

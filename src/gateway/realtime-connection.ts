@@ -7,6 +7,7 @@ import type {
 import { SmallSet } from '../collections/small-set';
 import { CloseCode, OPEN } from '../protocol';
 import { type Frame, writeFrame } from './outbound-frame';
+import type { Corkable, TurnCork } from './turn-cork';
 import type { RealtimeSocket } from '../realtime-socket';
 
 /** WebSocket property pointing at its RealtimeConnection (marks our sockets). */
@@ -32,6 +33,8 @@ export interface ConnectionPlace {
 /** Where every connection's writes are counted and its backlog judged: one per app. */
 export interface Outlet {
   readonly maxBufferedBytes: number;
+  /** Coalesces a connection's second and later writes of one turn (see TurnCork). */
+  readonly cork: TurnCork;
   /** A frame was written. */
   sent(): void;
   /** The connection's outbound backlog passed maxBufferedBytes (README "Security and limits" slow consumer). */
@@ -46,6 +49,15 @@ export interface HeldPush {
   readonly frame: Frame;
   readonly epoch: string | undefined;
   readonly offset: number | undefined;
+}
+
+/** The TCP socket under a `ws` socket, when it can be corked. */
+function rawSocket(ws: WebSocket): Corkable | undefined {
+  const socket = (ws as unknown as { _socket?: Partial<Corkable> })._socket;
+  return typeof socket?.cork === 'function' &&
+    typeof socket.uncork === 'function'
+    ? (socket as Corkable)
+    : undefined;
 }
 
 /** The connection a socket belongs to (set when it was accepted). */
@@ -79,6 +91,8 @@ export class RealtimeConnection {
   resuming: Map<string, HeldPush[]> | undefined;
   /** After a resume: per channel, the newest offset the plan covered whose live copy may still come (ResumePlan.lagging). */
   floors: Map<string, { epoch: string; offset: number }> | undefined;
+  /** The turn of its last write (TurnCork), negated once its socket is corked for the rest of that turn. */
+  private writtenIn = 0;
   /** Counted against maxConnectionsPerAddress (the address) and maxConnectionsPerClient (the key). */
   readonly address: string;
   readonly key: string | undefined;
@@ -146,6 +160,16 @@ export class RealtimeConnection {
   write(frame: Frame): boolean {
     const ws = this.ws;
     if (ws.readyState !== OPEN) return false;
+    // The first frame of a turn leaves at once; from the second on, the socket is
+    // corked until the turn ends, so they leave together in one system call.
+    const turn = this.outlet.cork.turn();
+    if (this.writtenIn === turn) {
+      const socket = rawSocket(ws);
+      if (socket !== undefined) {
+        this.outlet.cork.hold(socket);
+        this.writtenIn = -turn;
+      }
+    } else if (this.writtenIn !== -turn) this.writtenIn = turn;
     writeFrame(ws, frame);
     this.outlet.sent();
     if (ws.bufferedAmount > this.outlet.maxBufferedBytes)
@@ -158,15 +182,13 @@ export class RealtimeConnection {
    * its replay) leave in one system call instead of one each.
    */
   corked(writes: () => void): void {
-    const socket = (
-      this.ws as unknown as { _socket?: { cork?(): void; uncork?(): void } }
-    )._socket;
-    if (typeof socket?.cork !== 'function') return writes();
+    const socket = rawSocket(this.ws);
+    if (socket === undefined) return writes();
     socket.cork();
     try {
       writes();
     } finally {
-      socket.uncork?.();
+      socket.uncork();
     }
   }
 

@@ -1,25 +1,47 @@
 /** A TCP socket, as far as corking goes. */
-interface Corkable {
+export interface Corkable {
   cork(): void;
   uncork(): void;
 }
 
 /**
- * Holds what sockets write during this turn of the event loop and lets it out at its
- * end: a handshake's 101 response and the resume frame (and replay) that follow it
- * within the same turn leave in one system call instead of two or more. One
- * `setImmediate` per turn serves every socket corked in it.
+ * Holds what chosen sockets write during this turn of the event loop and lets it out
+ * at its end, in one system call per socket instead of one per frame: a handshake's
+ * 101 response with the resume frame written after it, and the second and later
+ * frames a connection gets in one turn (several pushes of one job, a batch of pushes
+ * read from Redis at once). One `setImmediate` per turn serves every socket of the app.
+ * Turns are counted so that a connection can tell its first write of a turn (sent at
+ * once, as always) from the ones after it.
  */
 export class TurnCork {
   private corked: Corkable[] = [];
+  private current = 1;
+  private ticking = false;
 
+  /** This turn's number (positive, different in every turn that asks for it). */
+  turn(): number {
+    this.tick();
+    return this.current;
+  }
+
+  /** Corks `socket` until the end of this turn. */
   hold(socket: Corkable): void {
     socket.cork();
-    if (this.corked.push(socket) === 1) setImmediate(this.release);
+    this.corked.push(socket);
+    this.tick();
+  }
+
+  private tick(): void {
+    if (this.ticking) return;
+    this.ticking = true;
+    setImmediate(this.release);
   }
 
   private readonly release = (): void => {
+    this.ticking = false;
+    this.current++;
     const corked = this.corked;
+    if (corked.length === 0) return;
     this.corked = [];
     for (const socket of corked) socket.uncork();
   };

@@ -2,6 +2,7 @@ import type { WebSocket } from 'ws';
 import { describe, expect, it } from 'vitest';
 import { RateLimiter } from '../../src/gateway/rate-limiter';
 import { RealtimeConnection } from '../../src/gateway/realtime-connection';
+import { TurnCork } from '../../src/gateway/turn-cork';
 import type { RealtimeUpgradeRequest } from '../../src/interfaces/realtime-message';
 
 // SPEC §7 `rateLimit`: `messages` per `interval`, refilled continuously; refusals
@@ -21,6 +22,7 @@ function connection(messages: number): RealtimeConnection {
     messages,
     {
       maxBufferedBytes: 0,
+      cork: new TurnCork(),
       sent: () => undefined,
       slowConsumer: () => undefined,
     },

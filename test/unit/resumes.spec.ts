@@ -6,6 +6,7 @@ import {
   RealtimeConnection,
 } from '../../src/gateway/realtime-connection';
 import { finishResume, holdForResume } from '../../src/gateway/resumes';
+import { TurnCork } from '../../src/gateway/turn-cork';
 import type { RealtimeUpgradeRequest } from '../../src/interfaces/realtime-message';
 import { RecordingSocket } from './recording-socket';
 
@@ -15,6 +16,7 @@ import { RecordingSocket } from './recording-socket';
 
 const outlet: Outlet = {
   maxBufferedBytes: 1 << 20,
+  cork: new TurnCork(),
   sent: () => undefined,
   slowConsumer: () => undefined,
 };
