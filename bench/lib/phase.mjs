@@ -50,7 +50,7 @@ function describe(delivered, expected, errors, missing, publishErrors) {
 export async function runPhase(
   rig,
   seq,
-  { mode, count, rate, batch = 1, timeoutMs, redis },
+  { mode, count, rate, batch = 1, awaited = false, timeoutMs, redis },
 ) {
   const from = seq.next;
   seq.next += count;
@@ -64,7 +64,7 @@ export async function runPhase(
   const wallBefore = performance.now();
   const pushed = await rig.servers[0].request(
     mode,
-    { from, count, rate, batch },
+    { from, count, rate, batch, awaited },
     timeoutMs,
   );
   const waits = await Promise.all(
@@ -120,6 +120,7 @@ export async function runPhase(
   const own = cpu + loadgenCpu + (redis ? redisAfter - redisBefore : 0);
   const result = {
     mode,
+    ...(awaited ? { awaited } : {}),
     from,
     count,
     rate,

@@ -50,13 +50,21 @@ export async function prepare(group, clients, params, redis, afterConnect) {
   });
 }
 
-/** Interleaved rounds of bursts: every target once per round, in a rotated order. */
+/**
+ * Interleaved rounds of bursts: every target once per round, in a rotated order.
+ * `awaited`: each push waits until the one before returned (see harness `burst`); its
+ * rounds and summary go to `awaitedRounds` and `awaitedSummary`.
+ */
 export async function burstRounds(
   group,
   { messages, rounds, batch },
   redis,
   log,
+  { awaited = false } = {},
 ) {
+  const [roundsKey, summaryKey] = awaited
+    ? ['awaitedRounds', 'awaitedSummary']
+    : ['rounds', 'summary'];
   for (let r = 0; r < rounds; r++) {
     await group.each(
       async (rig) => {
@@ -64,18 +72,19 @@ export async function burstRounds(
           mode: 'burst',
           count: messages,
           batch,
+          awaited,
           timeoutMs: phaseTimeout(messages * rig.clients),
           redis,
         });
         log(rig.target, result);
-        rig.entry.rounds.push(result);
+        (rig.entry[roundsKey] ??= []).push(result);
       },
       { rotate: true },
     );
   }
   await group.each(async (rig) => {
     await checkQuiet(rig);
-    rig.entry.summary = summarize(rig.entry.rounds);
+    rig.entry[summaryKey] = summarize(rig.entry[roundsKey]);
   });
 }
 
@@ -317,8 +326,11 @@ export async function redis(group, params, { redisServer, log }) {
   await prepare(group, clients, params, redisServer);
   for (const rig of group.rigs) rig.entry.instances = rig.servers.length;
   await burstRounds(group, params.redis, redisServer, log);
-  // A burst measures throughput; latency is read at a steady rate below saturation
-  // (a Redis push returns once published, so a burst queues behind it).
+  // The same bursts from a loop that awaits each push (`await realtime.push()`): a
+  // nestjs-realtime push resolves once Redis stamped it and this instance delivered
+  // it, so the loop is paced as Socket.IO's synchronous emit paces its own.
+  await burstRounds(group, params.redis, redisServer, log, { awaited: true });
+  // A burst measures throughput; latency is also read at a steady rate below saturation.
   const { rate, rateMs } = params.redis;
   const count = Math.round((rate * rateMs) / 1000);
   await group.each(

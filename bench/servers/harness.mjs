@@ -40,11 +40,14 @@ export async function runServer(start) {
     publishErrors++;
     lastPublishError = String(error?.message ?? error);
   };
-  const publish = (seq, t = now()) => {
+  /** Pushes message `seq`; `then` (optional) runs once the push returned (its Promise settled, for a target whose push is async). */
+  const publish = (seq, t = now(), then) => {
     const m = message(seq, t);
     const result = target.publish(m);
-    if (result && typeof result.then === 'function')
+    if (result && typeof result.then === 'function') {
       result.then(undefined, onPublishError);
+      if (then) result.then(then, then);
+    } else if (then) queueMicrotask(then);
     return m.t;
   };
 
@@ -120,23 +123,29 @@ export async function runServer(start) {
       };
     },
     // Burst: `count` messages, `batch` per event-loop turn (setImmediate between).
-    burst: ({ from, count, batch = 1 }) =>
+    // `awaited`: the next turn's pushes wait until the last push returned, as a user's
+    // `for (…) await realtime.push(…)` loop does (a synchronous push returns at once).
+    burst: ({ from, count, batch = 1, awaited = false }) =>
       new Promise((resolve, reject) => {
         let seq = from;
         const end = from + count;
         let firstT;
+        const next = () => {
+          if (seq < end) setImmediate(step);
+          else resolve({ firstT, lastT: now() });
+        };
         const step = () => {
           try {
             for (let i = 0; i < batch && seq < end; i++, seq++) {
-              const t = publish(seq);
+              const last = awaited && (i === batch - 1 || seq === end - 1);
+              const t = publish(seq, now(), last ? next : undefined);
               firstT ??= t;
             }
           } catch (error) {
             reject(error);
             return;
           }
-          if (seq < end) setImmediate(step);
-          else resolve({ firstT, lastT: now() });
+          if (!awaited) next();
         };
         step();
       }),
