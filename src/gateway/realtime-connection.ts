@@ -51,6 +51,9 @@ export interface HeldPush {
   readonly offset: number | undefined;
 }
 
+/** The most a connection holds corked within one turn before it writes it out (TurnCork). */
+export const COALESCE_BYTES = 64 * 1024;
+
 /** The TCP socket under a `ws` socket, when it can be corked. */
 function rawSocket(ws: WebSocket): Corkable | undefined {
   const socket = (ws as unknown as { _socket?: Partial<Corkable> })._socket;
@@ -171,6 +174,16 @@ export class RealtimeConnection {
       }
     } else if (this.writtenIn !== -turn) this.writtenIn = turn;
     writeFrame(ws, frame);
+    // What waits corked counts in bufferedAmount: past a few frames' worth it goes out
+    // now, so a big burst is never taken for a slow consumer (the next write corks again).
+    if (
+      this.writtenIn === -turn &&
+      ws.bufferedAmount >=
+        Math.min(COALESCE_BYTES, this.outlet.maxBufferedBytes / 2)
+    ) {
+      rawSocket(ws)?.uncork();
+      this.writtenIn = turn;
+    }
     this.outlet.sent();
     if (ws.bufferedAmount > this.outlet.maxBufferedBytes)
       this.outlet.slowConsumer(this);

@@ -10,9 +10,9 @@ export type SocketEvents = Readonly<
 
 /**
  * The class of the realtime gateway's sockets (`ws`'s `WebSocket` server option). Its
- * own events go straight to the app's shared listeners from `emit`, so an idle socket
- * keeps no listener table: with five listeners added by `on`, an EventEmitter's table
- * is a 256-byte dictionary per socket. Listeners added with `on` still get every event.
+ * own events go straight to the app's shared listeners from `emit`, so they take no
+ * entries in its listener table (with five more entries, an EventEmitter's table grows
+ * to a 256-byte dictionary per socket). Listeners added with `on` still get every event.
  */
 export class RealtimeWebSocket extends WebSocket {
   /** The app's listeners, set when the socket is accepted. */

@@ -37,6 +37,8 @@ export class TurnCork {
     setImmediate(this.release);
   }
 
+  // A socket let out early (RealtimeConnection past COALESCE_BYTES) is in the list once
+  // per hold; an uncork with nothing corked does nothing.
   private readonly release = (): void => {
     this.ticking = false;
     this.current++;
