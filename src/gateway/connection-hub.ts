@@ -47,7 +47,7 @@ export class ConnectionHub implements Outlet {
   private readonly connections = new Set<RealtimeConnection>();
   private readonly subscription: Subscription;
   readonly maxBufferedBytes: number;
-  readonly cork = new TurnCork();
+  readonly cork: TurnCork;
   private readonly logger = new Logger('Realtime');
   /** The registry's history (README "Delivery guarantees"); undefined with `history: false`. */
   private readonly history: RegistryHistory | undefined;
@@ -66,6 +66,7 @@ export class ConnectionHub implements Outlet {
     },
   ) {
     this.maxBufferedBytes = options.maxBufferedBytes;
+    this.cork = new TurnCork(options.maxBufferedBytes);
     this.sharedPresence = new SharedPresence(options.presence ?? []);
     this.history = options.history === false ? undefined : registry.history;
     this.subscription = registry.events$.subscribe((event) =>

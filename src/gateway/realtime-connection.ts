@@ -51,9 +51,6 @@ export interface HeldPush {
   readonly offset: number | undefined;
 }
 
-/** The most a connection holds corked within one turn before it writes it out (TurnCork). */
-export const COALESCE_BYTES = 64 * 1024;
-
 /** The TCP socket under a `ws` socket, when it can be corked. */
 function rawSocket(ws: WebSocket): Corkable | undefined {
   const socket = (ws as unknown as { _socket?: Partial<Corkable> })._socket;
@@ -178,8 +175,7 @@ export class RealtimeConnection {
     // now, so a big burst is never taken for a slow consumer (the next write corks again).
     if (
       this.writtenIn === -turn &&
-      ws.bufferedAmount >=
-        Math.min(COALESCE_BYTES, this.outlet.maxBufferedBytes / 2)
+      ws.bufferedAmount >= this.outlet.cork.limit
     ) {
       rawSocket(ws)?.uncork();
       this.writtenIn = turn;

@@ -4,6 +4,9 @@ export interface Corkable {
   uncork(): void;
 }
 
+/** The most a connection holds corked within one turn (or half of `maxBufferedBytes`, when less). */
+export const COALESCE_BYTES = 64 * 1024;
+
 /**
  * Holds what chosen sockets write during this turn of the event loop and lets it out
  * at its end, in one system call per socket instead of one per frame: a handshake's
@@ -14,9 +17,16 @@ export interface Corkable {
  * once, as always) from the ones after it.
  */
 export class TurnCork {
+  /** The most a connection holds corked within one turn before it writes it out. */
+  readonly limit: number;
   private corked: Corkable[] = [];
   private current = 1;
   private ticking = false;
+
+  /** `maxBufferedBytes`: what is held counts in a socket's backlog, so at most half of it is. */
+  constructor(maxBufferedBytes = Infinity) {
+    this.limit = Math.min(COALESCE_BYTES, maxBufferedBytes / 2);
+  }
 
   /** This turn's number (positive, different in every turn that asks for it). */
   turn(): number {
@@ -37,7 +47,7 @@ export class TurnCork {
     setImmediate(this.release);
   }
 
-  // A socket let out early (RealtimeConnection past COALESCE_BYTES) is in the list once
+  // A socket let out early (RealtimeConnection past `limit`) is in the list once
   // per hold; an uncork with nothing corked does nothing.
   private readonly release = (): void => {
     this.ticking = false;

@@ -1,10 +1,7 @@
 import type { WebSocket } from 'ws';
 import { describe, expect, it } from 'vitest';
-import {
-  COALESCE_BYTES,
-  RealtimeConnection,
-} from '../../src/gateway/realtime-connection';
-import { TurnCork } from '../../src/gateway/turn-cork';
+import { RealtimeConnection } from '../../src/gateway/realtime-connection';
+import { COALESCE_BYTES, TurnCork } from '../../src/gateway/turn-cork';
 import type { RealtimeUpgradeRequest } from '../../src/interfaces/realtime-message';
 import { RecordingSocket } from './recording-socket';
 
